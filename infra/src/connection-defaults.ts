@@ -1,0 +1,25 @@
+/**
+ * Where clients find the services `infraUp` starts with its default ports. Other packages use
+ * these as configuration defaults; a changed port must be passed to them as configuration.
+ */
+export const connectionDefaults = {
+  kafkaBrokers: '127.0.0.1:9092',
+  /** Apicurio Registry's Confluent-compatible API, the one @kafkajs/confluent-schema-registry speaks. */
+  registryUrl: 'http://127.0.0.1:8081/apis/ccompat/v7',
+  /** The `rivulet` role owns the `rivulet` database (may create schemas) but is not a superuser. */
+  databaseUrl: 'postgres://rivulet:rivulet@127.0.0.1:5432/rivulet',
+  redisUrl: 'redis://127.0.0.1:6379',
+} as const;
+
+/** The same addresses for other ports. */
+export const connectionsFor = (ports: {
+  kafkaPort: number;
+  registryPort: number;
+  postgresPort: number;
+  redisPort: number;
+}): { kafkaBrokers: string; registryUrl: string; databaseUrl: string; redisUrl: string } => ({
+  kafkaBrokers: `127.0.0.1:${ports.kafkaPort}`,
+  registryUrl: `http://127.0.0.1:${ports.registryPort}/apis/ccompat/v7`,
+  databaseUrl: `postgres://rivulet:rivulet@127.0.0.1:${ports.postgresPort}/rivulet`,
+  redisUrl: `redis://127.0.0.1:${ports.redisPort}`,
+});

@@ -1,0 +1,90 @@
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from './load.js';
+import { parseHostPort } from './parsers.js';
+import { commaList, fromParser, oneOf, port, text, url } from './value-schemas.js';
+import { variable } from './variable.js';
+
+export const environments = ['development', 'test', 'production'] as const;
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export interface BaseConfigOptions {
+  /**
+   * Short name of this process, e.g. `ingress` or `embedding`; letters, digits, `.`, `_`, `-`.
+   * The default Kafka client id is `rivulet-<processName>`.
+   */
+  processName: string;
+  /** Folder holding `.rivulet` by default. Defaults to the checkout this package lives in. */
+  repositoryRoot?: string;
+  /** OPS_PORT when unset. Defaults to 0 (a free port, logged at start) so instances never collide. */
+  defaultOpsPort?: number;
+}
+
+// src/ and dist/ both sit at packages/config/<dir>/, three levels below the repository root.
+const checkoutRoot = (): string => fileURLToPath(new URL('../../../', import.meta.url));
+
+const kafkaClientIdPattern = /^[A-Za-z0-9._-]+$/;
+
+const kafkaClientId = () => fromParser((value) => {
+  if (!kafkaClientIdPattern.test(value)) throw new TypeError('expected letters, digits, ".", "_" or "-"');
+  return value;
+});
+
+/** The variables every Rivulet process reads. Spread into `defineConfig` with the process's own. */
+export const baseVariables = ({ processName, repositoryRoot = checkoutRoot(), defaultOpsPort = 0 }: BaseConfigOptions) => {
+  if (!kafkaClientIdPattern.test(processName)) {
+    throw new TypeError('baseVariables(): processName must be letters, digits, ".", "_" or "-"');
+  }
+  return {
+    RIVULET_ENV: variable({
+      description: 'Deployment environment: development, test or production.',
+      schema: oneOf(environments), default: 'development',
+    }),
+    LOG_LEVEL: variable({
+      description: 'Minimum log level: fatal, error, warn, info, debug, trace or silent.',
+      schema: oneOf(logLevels), default: 'info',
+    }),
+    KAFKA_BROKERS: variable({
+      description: 'Kafka bootstrap brokers, comma-separated host:port.',
+      schema: commaList(parseHostPort), default: '127.0.0.1:9092',
+    }),
+    KAFKA_CLIENT_ID: variable({
+      description: 'Client id this process presents to Kafka (shows in broker logs and quotas).',
+      schema: kafkaClientId(),
+      default: `rivulet-${processName}`, documentedDefault: 'rivulet-<process>',
+    }),
+    SCHEMA_REGISTRY_URL: variable({
+      description: 'Base URL of the Confluent-compatible schema registry API.',
+      schema: url({ protocols: ['http:', 'https:'] }), default: 'http://127.0.0.1:8081/apis/ccompat/v7',
+    }),
+    DATABASE_URL: variable({
+      description: 'PostgreSQL (with pgvector) connection URL; contains the password.',
+      schema: url({ protocols: ['postgres:', 'postgresql:'] }),
+      default: 'postgres://rivulet:rivulet@127.0.0.1:5432/rivulet', secret: true,
+    }),
+    REDIS_URL: variable({
+      description: 'Redis connection URL; may contain a password.',
+      schema: url({ protocols: ['redis:', 'rediss:'] }), default: 'redis://127.0.0.1:6379', secret: true,
+    }),
+    OPS_HOST: variable({
+      description: 'Interface the per-process /health, /ready and /metrics server listens on.',
+      schema: text(), default: '127.0.0.1',
+    }),
+    OPS_PORT: variable({
+      description: 'Port of the per-process /health, /ready and /metrics server; 0 picks a free port (logged at start).',
+      schema: port({ allowZero: true }), default: String(defaultOpsPort),
+    }),
+    RIVULET_HOME: variable({
+      description: 'State folder of `rivulet infra` (service data, logs, models); a relative path is resolved against the working directory.',
+      schema: text().transform((path) => resolve(path)),
+      default: resolve(repositoryRoot, '.rivulet'), documentedDefault: '<repository root>/.rivulet',
+    }),
+    OTEL_EXPORTER_OTLP_ENDPOINT: variable({
+      description: 'OpenTelemetry OTLP endpoint for traces; tracing is off when unset.',
+      schema: url({ protocols: ['http:', 'https:'] }), optional: true,
+    }),
+  };
+};
+
+/** The shared base schema on its own (for processes that add nothing, and for the docs). */
+export const baseSchema = (options: BaseConfigOptions) => defineConfig(baseVariables(options));

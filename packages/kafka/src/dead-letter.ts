@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import type { KafkaMessage } from 'kafkajs';
+import type { ClassifiedError } from './errors.js';
+import { HEADERS, type HeaderMap } from './headers.js';
+
+/** The dead-letter envelope's payload (schemas/avro/event-dead-lettered.avsc). */
+export interface DeadLetterPayload {
+  originalTopic: string;
+  originalPartition: number;
+  originalOffset: string;
+  originalTimestamp: number | null;
+  originalKey: Buffer | null;
+  originalValue: Buffer | null;
+  originalHeaders: Record<string, string>;
+  consumerGroup: string;
+  errorCode: string;
+  errorMessage: string;
+  retriable: boolean;
+  attempts: number;
+  failedAt: number;
+}
+
+export interface DeadLetterEvent {
+  eventId: string;
+  tenantId: string;
+  correlationId: string;
+  occurredAt: number;
+  payload: DeadLetterPayload;
+}
+
+export const DEAD_LETTER_EVENT_TYPE = 'event-dead-lettered';
+
+/** Builds the dead-letter event and its headers; the reason is readable without decoding. */
+export const deadLetterFor = (input: {
+  message: KafkaMessage;
+  headers: HeaderMap;
+  topic: string;
+  partition: number;
+  group: string;
+  error: ClassifiedError;
+  attempts: number;
+}): { event: DeadLetterEvent; headers: HeaderMap } => {
+  const { message, headers, topic, partition, group, error, attempts } = input;
+  const now = Date.now();
+  const event: DeadLetterEvent = {
+    eventId: randomUUID(),
+    tenantId: headers[HEADERS.tenantId] ?? 'unknown',
+    correlationId: headers[HEADERS.correlationId] ?? `${topic}/${partition}/${message.offset}`,
+    occurredAt: now,
+    payload: {
+      originalTopic: topic,
+      originalPartition: partition,
+      originalOffset: message.offset,
+      originalTimestamp: Number.isFinite(Number(message.timestamp)) ? Number(message.timestamp) : null,
+      originalKey: message.key ?? null,
+      originalValue: message.value ?? null,
+      originalHeaders: headers,
+      consumerGroup: group,
+      errorCode: error.code,
+      errorMessage: error.message.slice(0, 4000),
+      retriable: error.retriable,
+      attempts,
+      failedAt: now,
+    },
+  };
+  const deadLetterHeaders: HeaderMap = {
+    ...headers,
+    [HEADERS.deadLetter.reason]: error.code,
+    [HEADERS.deadLetter.error]: error.message.slice(0, 1000),
+    [HEADERS.deadLetter.originalTopic]: topic,
+    [HEADERS.deadLetter.originalPartition]: String(partition),
+    [HEADERS.deadLetter.originalOffset]: message.offset,
+    [HEADERS.deadLetter.group]: group,
+    [HEADERS.deadLetter.attempts]: String(attempts),
+  };
+  return { event, headers: deadLetterHeaders };
+};

@@ -1,0 +1,15 @@
+export { createKafkaClient, type KafkaClientOptions } from './client.js';
+export type { Kafka } from 'kafkajs';
+export { EventCodec, type EventCodecOptions } from './codec.js';
+export type { EventCatalog, EventDefinition, EventEnvelope, EventMap, DecodedEvent, AnyDecodedEvent } from './catalog.js';
+export { EventProducer, envelopeFrom, type OutgoingEvent, type AnyOutgoingEvent, type EventProducerOptions } from './producer.js';
+export { Worker, type WorkerOptions } from './worker.js';
+export type { Handler, HandlerContext } from './handler.js';
+export { RivuletKafkaError, RetriableError, NonRetriableError, classifyError, type KafkaErrorCode, type ClassifiedError } from './errors.js';
+export { HEADERS, childTraceparent, traceIdOf, type HeaderMap } from './headers.js';
+export { noInstrumentation, type PipelineInstrumentation, type HandleOutcome } from './instrumentation.js';
+export { silentLogger, type RuntimeLogger } from './logger.js';
+export { ensureTopics, deleteTopics, type TopicDefinition, type TopicChange } from './topics.js';
+export { checkCompatibility, type CompatibilityResult } from './compatibility.js';
+export { DEAD_LETTER_EVENT_TYPE, type DeadLetterEvent, type DeadLetterPayload } from './dead-letter.js';
+export { stopOnSignals, type Stoppable } from './shutdown.js';

@@ -1,0 +1,124 @@
+import type { KafkaMessage } from 'kafkajs';
+import type { EventMap } from './catalog.js';
+import type { EventCodec } from './codec.js';
+import { deadLetterFor, DEAD_LETTER_EVENT_TYPE } from './dead-letter.js';
+import { classifyError, type ClassifiedError } from './errors.js';
+import type { Handler } from './handler.js';
+import { HEADERS, childTraceparent, readHeaders, type HeaderMap } from './headers.js';
+import type { PipelineInstrumentation } from './instrumentation.js';
+import type { RuntimeLogger } from './logger.js';
+import type { AnyOutgoingEvent, EventProducer } from './producer.js';
+import { backoffDelay, sleep } from './backoff.js';
+
+export interface MessageProcessorOptions<Events extends EventMap> {
+  group: string;
+  codec: EventCodec<Events>;
+  producer: EventProducer<Events>;
+  handler: Handler<Events>;
+  deadLetterTopic: string;
+  maxAttempts: number;
+  retryInitialDelayMs: number;
+  retryMaxDelayMs: number;
+  instrumentation: PipelineInstrumentation;
+  logger: RuntimeLogger;
+}
+
+/** `done`: the offset may be committed. `abandoned`: it must not be (shutdown interrupted it). */
+export type ProcessResult = 'done' | 'abandoned';
+
+/**
+ * Takes one record from decode to acknowledged outputs: the whole at-least-once and
+ * dead-letter policy of the runtime lives here.
+ */
+export class MessageProcessor<Events extends EventMap> {
+  constructor(private readonly options: MessageProcessorOptions<Events>) {}
+
+  async process(topic: string, partition: number, message: KafkaMessage, signal: AbortSignal): Promise<ProcessResult> {
+    const { group, instrumentation } = this.options;
+    const headers = readHeaders(message.headers);
+    const started = process.hrtime.bigint();
+    const seconds = (): number => Number(process.hrtime.bigint() - started) / 1e9;
+
+    const decoded = await this.decodeWithRetry(message, signal);
+    if (decoded === 'abandoned') return 'abandoned';
+    if ('error' in decoded) {
+      return this.deadLetter({ topic, partition, message, headers, error: decoded.error, attempts: 1, eventType: headers[HEADERS.eventType] ?? 'unknown', seconds, signal });
+    }
+    const { type, value } = decoded;
+    const occurredAt = (value as { occurredAt?: unknown }).occurredAt;
+    if (typeof occurredAt === 'number') instrumentation.stageLatency({ group, topic, seconds: Math.max(0, (Date.now() - occurredAt) / 1000) });
+
+    const traceparent = childTraceparent(headers[HEADERS.traceparent]);
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const outputs = await this.options.handler(value, {
+          eventType: type, topic, partition, offset: message.offset, key: message.key?.toString('utf8') ?? null,
+          headers, correlationId: headers[HEADERS.correlationId], traceparent, attempt, signal,
+        });
+        await this.publish(outputs ?? [], headers, traceparent);
+        instrumentation.messageHandled({ group, topic, partition, eventType: type, outcome: attempt > 1 ? 'retried' : 'ok', durationSeconds: seconds(), attempts: attempt });
+        return 'done';
+      } catch (error) {
+        const classified = classifyError(error);
+        if (!classified.retriable || attempt >= this.options.maxAttempts) {
+          return this.deadLetter({ topic, partition, message, headers, error: classified, attempts: attempt, eventType: type, seconds, signal });
+        }
+        this.options.logger.warn({ topic, partition, offset: message.offset, eventType: type, attempt, code: classified.code, error: classified.message }, 'handler failed, retrying');
+        const waited = await sleep(backoffDelay(attempt, this.options.retryInitialDelayMs, this.options.retryMaxDelayMs), signal);
+        if (!waited) return 'abandoned';
+      }
+    }
+  }
+
+  private async publish(outputs: readonly AnyOutgoingEvent<EventMap>[], inputHeaders: HeaderMap, traceparent: string): Promise<void> {
+    if (outputs.length === 0) return;
+    const correlation = inputHeaders[HEADERS.correlationId];
+    const events = outputs.map((output) => ({
+      ...output,
+      headers: { ...(correlation ? { [HEADERS.correlationId]: correlation } : {}), [HEADERS.traceparent]: traceparent, ...output.headers },
+    }));
+    await this.options.producer.send(events as unknown as AnyOutgoingEvent<Events>[]);
+  }
+
+  /** Registry outages are nobody's fault: retry until it answers or we shut down, never dead-letter. */
+  private async decodeWithRetry(message: KafkaMessage, signal: AbortSignal) {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.options.codec.decode(message.value);
+      } catch (error) {
+        const classified = classifyError(error);
+        if (!classified.retriable) return { error: classified };
+        this.options.logger.warn({ offset: message.offset, attempt, error: classified.message }, 'schema registry unavailable, retrying decode');
+        if (!(await sleep(backoffDelay(attempt, this.options.retryInitialDelayMs, this.options.retryMaxDelayMs), signal))) return 'abandoned' as const;
+      }
+    }
+  }
+
+  /**
+   * Publishes the dead letter, retrying until Kafka takes it. If it never does before
+   * shutdown the record stays uncommitted and is read again: nothing accepted is lost.
+   */
+  private async deadLetter(input: {
+    topic: string; partition: number; message: KafkaMessage; headers: HeaderMap; error: ClassifiedError;
+    attempts: number; eventType: string; seconds: () => number; signal: AbortSignal;
+  }): Promise<ProcessResult> {
+    const { group, instrumentation, logger } = this.options;
+    const { topic, partition, message, headers, error, attempts, eventType } = input;
+    const { event, headers: deadLetterHeaders } = deadLetterFor({ message, headers, topic, partition, group, error, attempts });
+    for (let sendAttempt = 1; ; sendAttempt += 1) {
+      try {
+        await this.options.producer.send([
+          { topic: this.options.deadLetterTopic, type: DEAD_LETTER_EVENT_TYPE, key: message.key?.toString('utf8') ?? null, value: event, headers: deadLetterHeaders },
+        ] as unknown as AnyOutgoingEvent<Events>[]);
+        break;
+      } catch (sendError) {
+        logger.error({ topic, partition, offset: message.offset, error: (sendError as Error).message }, 'dead-letter publish failed; offset held back');
+        if (!(await sleep(backoffDelay(sendAttempt, this.options.retryInitialDelayMs, this.options.retryMaxDelayMs), input.signal))) return 'abandoned';
+      }
+    }
+    logger.warn({ topic, partition, offset: message.offset, eventType, code: error.code, error: error.message, attempts }, 'event dead-lettered');
+    instrumentation.deadLettered({ group, topic, reason: error.code });
+    instrumentation.messageHandled({ group, topic, partition, eventType, outcome: 'dead_lettered', durationSeconds: input.seconds(), attempts });
+    return 'done';
+  }
+}

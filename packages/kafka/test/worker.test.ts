@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { afterEach, test } from 'node:test';
+import { HEADERS, NonRetriableError, RetriableError, Worker, envelopeFrom, type Handler, type WorkerOptions } from '../src/index.js';
+import { thingCreated, type TestEvents } from './support/catalog.js';
+import { uniqueName, waitFor } from './support/environment.js';
+import { createHarness, type Harness } from './support/harness.js';
+
+let cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  cleanups = [];
+});
+
+const startWorker = async (harness: Harness, handler: Handler<TestEvents>, options: Partial<WorkerOptions<TestEvents>> = {}): Promise<Worker<TestEvents>> => {
+  const worker = new Worker<TestEvents>({
+    kafka: harness.kafka, codec: harness.codec, producer: harness.producer, groupId: uniqueName('group'),
+    topics: [harness.topics.input], deadLetterTopic: harness.topics.deadLetter, handler,
+    retryInitialDelayMs: 20, retryMaxDelayMs: 100, heartbeatIntervalMs: 500,
+    ...options,
+  });
+  cleanups.push(() => worker.stop());
+  await worker.start();
+  return worker;
+};
+
+const setup = async (): Promise<Harness> => {
+  const harness = await createHarness();
+  cleanups.push(() => harness.close());
+  return harness;
+};
+
+const processed = (harness: Harness): Handler<TestEvents, 'thing-created', 'thing-processed'> => (event) => Promise.resolve([
+  { topic: harness.topics.output, type: 'thing-processed', key: event.payload.thingId, value: { ...envelopeFrom(event), payload: { ...event.payload, processedBy: 'test' } } },
+]);
+
+test('a handler that fails twice and then succeeds publishes its output exactly once', async () => {
+  const harness = await setup();
+  const attempts = new Map<string, number>();
+  const handle = processed(harness);
+  await startWorker(harness, async (event, context) => {
+    const id = (event as TestEvents['thing-created']).payload.thingId;
+    attempts.set(id, context.attempt);
+    if (context.attempt <= 2) throw new RetriableError('upstream busy');
+    return handle(event as TestEvents['thing-created'], context as never);
+  });
+  const output = await harness.collect(harness.topics.output);
+  const deadLetters = await harness.collect(harness.topics.deadLetter);
+  await harness.producer.send([{ topic: harness.topics.input, type: 'thing-created', key: 'a', value: thingCreated(1, 'a') }]);
+
+  await waitFor(() => output.length === 1, { description: 'the output event' });
+  assert.equal(attempts.get('a'), 3);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.equal(output.length, 1, 'no duplicate output');
+  assert.equal(deadLetters.length, 0);
+  assert.equal(output[0]!.decoded?.type, 'thing-processed');
+  assert.equal(output[0]!.message.headers?.[HEADERS.correlationId]?.toString(), 'request-1', 'correlation id carried');
+  assert.match(output[0]!.message.headers?.[HEADERS.traceparent]?.toString() ?? '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+});
+
+test('a handler that always fails dead-letters the event with its error, and the partition keeps moving', async () => {
+  const harness = await setup();
+  const handle = processed(harness);
+  await startWorker(harness, async (event, context) => {
+    const created = event as TestEvents['thing-created'];
+    if (created.payload.thingId === 'poison') throw new Error('cannot handle poison');
+    return handle(created, context as never);
+  }, { maxAttempts: 3 });
+  const output = await harness.collect(harness.topics.output);
+  const deadLetters = await harness.collect(harness.topics.deadLetter);
+  // Same key: same partition, so "later" really is behind the poison event.
+  await harness.producer.send([
+    { topic: harness.topics.input, type: 'thing-created', key: 'k', value: thingCreated(1, 'poison') },
+    { topic: harness.topics.input, type: 'thing-created', key: 'k', value: thingCreated(2, 'later') },
+  ]);
+
+  await waitFor(() => output.length === 1 && deadLetters.length === 1, { description: 'one output and one dead letter' });
+  const letter = deadLetters[0]!;
+  const headers = letter.message.headers!;
+  assert.equal(headers[HEADERS.deadLetter.reason]?.toString(), 'handler_failed');
+  assert.equal(headers[HEADERS.deadLetter.error]?.toString(), 'cannot handle poison');
+  assert.equal(headers[HEADERS.deadLetter.attempts]?.toString(), '3');
+  assert.equal(headers[HEADERS.deadLetter.originalTopic]?.toString(), harness.topics.input);
+  assert.equal(letter.decoded?.type, 'event-dead-lettered');
+  const { payload } = letter.decoded.value;
+  assert.equal(payload.errorMessage, 'cannot handle poison');
+  const original = await harness.codec.decode(payload.originalValue as Buffer);
+  assert.equal((original.value as TestEvents['thing-created']).payload.thingId, 'poison', 'the original bytes are kept');
+  assert.equal((output[0]!.decoded!.value as TestEvents['thing-processed']).payload.thingId, 'later');
+});
+
+test('a non-retriable error is dead-lettered on the first attempt', async () => {
+  const harness = await setup();
+  let calls = 0;
+  await startWorker(harness, () => {
+    calls += 1;
+    return Promise.reject(new NonRetriableError('malformed thing', { code: 'invalid_thing' }));
+  });
+  const deadLetters = await harness.collect(harness.topics.deadLetter);
+  await harness.producer.send([{ topic: harness.topics.input, type: 'thing-created', key: 'x', value: thingCreated(1) }]);
+  await waitFor(() => deadLetters.length === 1, { description: 'the dead letter' });
+  assert.equal(calls, 1);
+  assert.equal(deadLetters[0]!.message.headers?.[HEADERS.deadLetter.reason]?.toString(), 'invalid_thing');
+});
+
+test('garbage and unknown schema ids on a consumed topic are dead-lettered and the consumer stays alive', async () => {
+  const harness = await setup();
+  await startWorker(harness, processed(harness) as Handler<TestEvents>);
+  const output = await harness.collect(harness.topics.output);
+  const deadLetters = await harness.collect(harness.topics.deadLetter);
+  const raw = harness.kafka.producer();
+  await raw.connect();
+  cleanups.push(() => raw.disconnect());
+  await raw.send({
+    topic: harness.topics.input,
+    messages: [
+      { key: 'g', value: Buffer.from('definitely not avro') },
+      { key: 'g', value: Buffer.from([0, 0x7f, 0xff, 0xff, 0xf1, 9, 9]) },
+      { key: 'g', value: null },
+    ],
+  });
+  await harness.producer.send([{ topic: harness.topics.input, type: 'thing-created', key: 'g', value: thingCreated(5, 'good') }]);
+
+  await waitFor(() => deadLetters.length === 3 && output.length === 1, { description: 'three dead letters and the good event' });
+  const reasons = deadLetters.map((letter) => letter.message.headers?.[HEADERS.deadLetter.reason]?.toString()).sort();
+  assert.deepEqual(reasons, ['decode_failed', 'decode_failed', 'unknown_schema']);
+});
+
+test('events with the same key are handled in order while other keys run concurrently', async () => {
+  const harness = await setup();
+  const seen = new Map<string, number[]>();
+  let concurrent = 0;
+  let maxConcurrent = 0;
+  await startWorker(harness, async (event) => {
+    const { thingId, sequence } = (event as TestEvents['thing-created']).payload;
+    concurrent += 1;
+    maxConcurrent = Math.max(maxConcurrent, concurrent);
+    await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 15));
+    seen.set(thingId, [...(seen.get(thingId) ?? []), sequence]);
+    concurrent -= 1;
+  }, { maxInFlightPerPartition: 8 });
+  const keys = ['k1', 'k2', 'k3', 'k4', 'k5', 'k6'];
+  const events = keys.flatMap((key) => Array.from({ length: 20 }, (_, index) => ({ topic: harness.topics.input, type: 'thing-created' as const, key, value: thingCreated(index, key) })));
+  await harness.producer.send(events);
+  await waitFor(() => [...seen.values()].reduce((sum, list) => sum + list.length, 0) === events.length, { description: 'all events handled' });
+  for (const key of keys) assert.deepEqual(seen.get(key), Array.from({ length: 20 }, (_, index) => index), `order of ${key}`);
+  assert.ok(maxConcurrent > 1, `handlers ran concurrently (max ${maxConcurrent})`);
+});

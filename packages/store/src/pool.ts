@@ -1,0 +1,43 @@
+import pg from 'pg';
+
+export type Pool = pg.Pool;
+export type PoolClient = pg.PoolClient;
+
+export interface PoolOptions {
+  databaseUrl: string;
+  /** Upper bound on connections from this process. */
+  max?: number;
+  /** Every connection starts with this search_path (tests use a schema of their own). */
+  schema?: string;
+  applicationName?: string;
+  statementTimeoutMs?: number;
+}
+
+/** The one way a process gets a PostgreSQL pool. */
+export const createPool = ({ databaseUrl, max = 10, schema, applicationName = 'rivulet', statementTimeoutMs = 30_000 }: PoolOptions): Pool => {
+  const options = [`-c statement_timeout=${statementTimeoutMs}`, ...(schema ? [`-c search_path=${schema},public`] : [])].join(' ');
+  return new pg.Pool({
+    connectionString: databaseUrl,
+    max,
+    application_name: applicationName,
+    options,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+  });
+};
+
+/** Runs `work` in one transaction; rolls back on any error. */
+export const withTransaction = async <T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> => {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+};

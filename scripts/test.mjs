@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// `npm test`: build, type-check, lint, start the backing services, run every workspace's
+// tests through turbo, and close with one summary line ("N passed, N failed, N skipped").
+// Exits non-zero when anything fails or when no test ran at all.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const turbo = ['node_modules/.bin/turbo'];
+const started = Date.now();
+const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
+
+const run = (label, command, args, { onLine } = {}) =>
+  new Promise((resolve) => {
+    const began = Date.now();
+    console.log(`\n=== ${label}`);
+    const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' } });
+    for (const stream of [child.stdout, child.stderr]) {
+      let pending = '';
+      stream.on('data', (chunk) => {
+        const text = pending + chunk.toString();
+        const lines = text.split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) {
+          (stream === child.stdout ? process.stdout : process.stderr).write(`${line}\n`);
+          onLine?.(line);
+        }
+      });
+      stream.on('end', () => pending && onLine?.(pending));
+    }
+    child.on('close', (code, signal) => {
+      console.log(`=== ${label}: ${code === 0 ? 'ok' : `failed (${signal ?? `exit ${code}`})`} in ${seconds(began)}`);
+      resolve(code === 0);
+    });
+  });
+
+const totals = { tests: 0, pass: 0, fail: 0, skipped: 0, cancelled: 0, todo: 0 };
+// node:test closing lines, TAP ("# pass 3") or spec ("ℹ pass 3"), possibly behind turbo's prefix.
+const summary = /(?:^|\s)(?:#|ℹ) (tests|pass|fail|skipped|cancelled|todo) (\d+)\s*$/;
+const count = (line) => {
+  const match = summary.exec(line);
+  if (match) totals[match[1]] += Number(match[2]);
+};
+
+const steps = [
+  ['build', process.execPath, [...turbo, 'run', 'build', '--output-logs=errors-only']],
+  ['typecheck', process.execPath, [...turbo, 'run', 'typecheck', '--output-logs=errors-only']],
+  ['lint', process.execPath, [...turbo, 'run', 'lint', '--output-logs=errors-only']],
+  ['backing services (rivulet infra up)', process.execPath, ['packages/cli/bin/rivulet.js', 'infra', 'up']],
+];
+let ok = true;
+for (const [label, command, args] of steps) {
+  if (!(await run(label, command, args))) {
+    ok = false;
+    break;
+  }
+}
+if (ok) {
+  ok = await run('tests', process.execPath, [...turbo, 'run', 'test', '--concurrency=1', '--log-order=grouped', '--output-logs=full'], { onLine: count });
+}
+
+console.log(`\nTotal time ${seconds(started)}.`);
+const failed = totals.fail + totals.cancelled + (ok ? 0 : totals.fail + totals.cancelled === 0 ? 1 : 0);
+if (totals.tests === 0) console.log('No test ran.');
+console.log(`${totals.pass} passed, ${failed} failed, ${totals.skipped} skipped`);
+process.exit(ok && totals.tests > 0 && failed === 0 ? 0 : 1);
