@@ -56,7 +56,7 @@ for (const [label, command, args] of steps) {
   }
 }
 if (ok) {
-  ok = await run('tests', process.execPath, [...turbo, 'run', 'test', '--concurrency=1', '--log-order=grouped', '--output-logs=full'], { onLine: count });
+  ok = await run('tests', process.execPath, [...turbo, 'run', 'test', '--continue', '--concurrency=1', '--log-order=grouped', '--output-logs=full'], { onLine: count });
 }
 
 console.log(`\nTotal time ${seconds(started)}.`);

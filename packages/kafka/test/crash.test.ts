@@ -25,7 +25,7 @@ const count = async (table: string): Promise<number> => {
   return Number(rows[0]!.count);
 };
 
-test(`a consumer killed with SIGKILL mid-batch loses nothing: ${EVENTS} events land exactly once in an idempotent sink`, { timeout: 180_000 }, async () => {
+test(`a consumer killed with SIGKILL mid-batch loses nothing: ${EVENTS} events land exactly once in an idempotent sink`, { timeout: 180_000 }, async (context) => {
   await pool.query(`CREATE SCHEMA ${schema}`);
   await pool.query(`CREATE TABLE ${schema}.sink (event_id text PRIMARY KEY, stored_at timestamptz NOT NULL DEFAULT now())`);
   await pool.query(`CREATE TABLE ${schema}.deliveries (event_id text NOT NULL)`);
@@ -63,5 +63,5 @@ test(`a consumer killed with SIGKILL mid-batch loses nothing: ${EVENTS} events l
   assert.deepEqual(new Set(rows.map((row) => row.event_id)), new Set(events.map((event) => event.eventId)), 'every produced event, each once');
   const deliveries = await count('deliveries');
   assert.ok(deliveries >= EVENTS, 'at-least-once: every event was delivered');
-  console.log(`# crash test: stored ${storedAtKill} before SIGKILL, ${deliveries - EVENTS} redelivered after restart, sink holds ${rows.length}`);
+  context.diagnostic(`stored ${storedAtKill} before SIGKILL, ${deliveries - EVENTS} redelivered after restart, sink holds ${rows.length}`);
 });

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { runner } from 'node-pg-migrate';
 
 /** All of Rivulet's migrations, in one folder, applied in file-name order. */
@@ -13,12 +14,25 @@ export interface MigrateOptions {
 
 /**
  * Applies every pending migration, forward only (there are no down migrations: a
- * change is undone by a new migration). A PostgreSQL advisory lock makes concurrent
- * starts of several processes safe.
+ * change is undone by a new migration). Several processes may start at once: each
+ * waits on a PostgreSQL advisory lock (node-pg-migrate's own lock fails instead of
+ * waiting), then finds nothing left to apply.
  */
 export const migrate = async ({ databaseUrl, schema = 'public', log = () => undefined }: MigrateOptions): Promise<string[]> => {
+  const client = new pg.Client({ connectionString: databaseUrl, application_name: 'rivulet-migrate' });
+  await client.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock(hashtext($1))', [`rivulet-migrations:${schema}`]);
+    return await applyPending(client, schema, log);
+  } finally {
+    await client.end();
+  }
+};
+
+const applyPending = async (client: pg.Client, schema: string, log: (message: string) => void): Promise<string[]> => {
   const applied = await runner({
-    databaseUrl,
+    dbClient: client,
+    noLock: true,
     dir: MIGRATIONS_DIR,
     direction: 'up',
     migrationsTable: 'rivulet_migrations',
