@@ -4,6 +4,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCommand, serially } from './commands.js';
+import { ensureJavaToolchain } from './java-toolchain.js';
 import { kafkaLog4jYaml, kafkaServerProperties } from './kafka-config.js';
 import { readTextIfExists } from './log-files.js';
 import type { ResolvedOptions } from './options.js';
@@ -27,6 +28,7 @@ export const createKafkaService = (options: ResolvedOptions): ServiceDefinition 
     // The marker holds the pom's hash: a changed pom (another version, another jar) installs again.
     const pomHash = createHash('sha256').update(await readFile(kafkaPom)).digest('hex');
     if ((await readTextIfExists(installedMarker))?.trim() === pomHash) return;
+    await ensureJavaToolchain(options, 'kafka');
     options.progress('kafka', 'resolving Kafka 4.1.1 with Maven');
     await rm(libraries, { recursive: true, force: true });
     await serially('maven', () =>

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand, serially } from './commands.js';
+import { ensureJavaToolchain } from './java-toolchain.js';
 import type { ResolvedOptions } from './options.js';
 import { probeHttp } from './probes.js';
 import type { ServiceDefinition } from './service.js';
@@ -20,6 +21,7 @@ export const createSchemaRegistryService = (options: ResolvedOptions): ServiceDe
 
   const install = async (): Promise<void> => {
     if (existsSync(installedMarker) && existsSync(jar)) return;
+    await ensureJavaToolchain(options, 'schema-registry');
     options.progress('schema-registry', `fetching Apicurio Registry ${apicurioVersion} with Maven`);
     await mkdir(options.cacheDirectory, { recursive: true });
     await serially('maven', () =>
