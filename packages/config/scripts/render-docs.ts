@@ -7,6 +7,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { baseSchema, kafkaConsumerSchema, renderConfigurationTable } from '../src/index.js';
 
 export const documentPath = fileURLToPath(new URL('../../../docs/configuration.md', import.meta.url));
+export const readmePath = fileURLToPath(new URL('../../../README.md', import.meta.url));
+
+const README_START = '<!-- configuration-table:start (generated: npm run docs -w @rivulet/config) -->';
+const README_END = '<!-- configuration-table:end -->';
 
 const schemas = {
   'every process': baseSchema({ processName: 'docs' }),
@@ -34,18 +38,33 @@ environment; they receive values.
 ## Variables
 ${renderConfigurationTable(schemas)}`;
 
+/** README.md with the table between its markers replaced by the current one. */
+export const renderReadme = (readme: string): string => {
+  const start = readme.indexOf(README_START);
+  const end = readme.indexOf(README_END);
+  if (start < 0 || end < start) throw new Error(`README.md lacks the markers ${README_START} … ${README_END}`);
+  return `${readme.slice(0, start + README_START.length)}\n${renderConfigurationTable(schemas)}${readme.slice(end)}`;
+};
+
 const main = async (): Promise<void> => {
-  const expected = renderConfigurationDocument();
+  const readme = await readFile(readmePath, 'utf8');
+  const outputs: [string, string][] = [
+    [documentPath, renderConfigurationDocument()],
+    [readmePath, renderReadme(readme)],
+  ];
   if (process.argv.includes('--check')) {
-    const actual = await readFile(documentPath, 'utf8').catch(() => '');
-    if (actual !== expected) {
-      process.stderr.write(`${documentPath} is out of date: run npm run docs -w @rivulet/config\n`);
-      process.exitCode = 1;
+    for (const [path, expected] of outputs) {
+      if ((await readFile(path, 'utf8').catch(() => '')) !== expected) {
+        process.stderr.write(`${path} is out of date: run npm run docs -w @rivulet/config\n`);
+        process.exitCode = 1;
+      }
     }
     return;
   }
-  await writeFile(documentPath, expected);
-  process.stdout.write(`wrote ${documentPath}\n`);
+  for (const [path, expected] of outputs) {
+    await writeFile(path, expected);
+    process.stdout.write(`wrote ${path}\n`);
+  }
 };
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { z } from 'zod';
 import { defineConfig, duration, renderConfigurationTable, text, variable } from '../src/index.js';
-import { documentPath, renderConfigurationDocument } from '../scripts/render-docs.js';
+import { documentPath, readmePath, renderConfigurationDocument, renderReadme } from '../scripts/render-docs.js';
 
 await test('renderConfigurationTable: renders one row per variable with default, secret flag and users', () => {
   const table = renderConfigurationTable({
@@ -33,6 +33,11 @@ await test('renderConfigurationTable: refuses a variable without a description',
 await test('docs/configuration.md: is up to date with the catalogue (regenerate: npm run docs -w @rivulet/config)', async () => {
   const written = await readFile(documentPath, 'utf8');
   assert.equal(written, renderConfigurationDocument());
+});
+
+await test('README.md: its configuration table is up to date with the catalogue (regenerate: npm run docs -w @rivulet/config)', async () => {
+  const readme = await readFile(readmePath, 'utf8');
+  assert.equal(readme, renderReadme(readme));
 });
 
 await test('docs/configuration.md: documents every shared variable', () => {
