@@ -21,7 +21,7 @@ export interface EventEnvelope<Payload = unknown> {
 }
 
 /** Maps event type names to their value types; a catalogue's TypeScript face. */
-export type EventMap = Record<string, unknown>;
+export type EventMap = object;
 
 export interface DecodedEvent<Events extends EventMap = EventMap, Type extends keyof Events & string = keyof Events & string> {
   type: Type;

@@ -10,6 +10,9 @@ import type { RuntimeLogger } from './logger.js';
 import type { AnyOutgoingEvent, EventProducer } from './producer.js';
 import { backoffDelay, sleep } from './backoff.js';
 
+/** Any handler's output, before the producer checks it against the catalogue. */
+type LooseOutgoingEvent = { topic: string; type: string; key: string | null; value: unknown; headers?: HeaderMap; partition?: number };
+
 export interface MessageProcessorOptions<Events extends EventMap> {
   group: string;
   codec: EventCodec<Events>;
@@ -70,7 +73,7 @@ export class MessageProcessor<Events extends EventMap> {
     }
   }
 
-  private async publish(outputs: readonly AnyOutgoingEvent<EventMap>[], inputHeaders: HeaderMap, traceparent: string): Promise<void> {
+  private async publish(outputs: readonly LooseOutgoingEvent[], inputHeaders: HeaderMap, traceparent: string): Promise<void> {
     if (outputs.length === 0) return;
     const correlation = inputHeaders[HEADERS.correlationId];
     const events = outputs.map((output) => ({

@@ -1,0 +1,1 @@
+export { createService, type Service, type ServiceSettings, type ReadinessCheck } from './service.js';
