@@ -3,7 +3,7 @@
  * (`createPipelineMetrics`) and a process's main.ts passes it in; neither package
  * imports the other.
  */
-export type HandleOutcome = 'ok' | 'retried' | 'dead_lettered' | 'failed';
+export type HandleOutcome = 'ok' | 'retried' | 'dead_lettered' | 'failed' | 'skipped';
 
 export interface PipelineInstrumentation {
   messageHandled(event: { group: string; topic: string; partition: number; eventType: string; outcome: HandleOutcome; durationSeconds: number; attempts: number }): void;

@@ -18,6 +18,8 @@ export interface MessageProcessorOptions<Events extends EventMap> {
   codec: EventCodec<Events>;
   producer: EventProducer<Events>;
   handler: Handler<Events>;
+  /** Types to hand to the handler; others are acknowledged untouched. */
+  eventTypes?: readonly string[];
   deadLetterTopic: string;
   maxAttempts: number;
   retryInitialDelayMs: number;
@@ -48,6 +50,10 @@ export class MessageProcessor<Events extends EventMap> {
       return this.deadLetter({ topic, partition, message, headers, error: decoded.error, attempts: 1, eventType: headers[HEADERS.eventType] ?? 'unknown', seconds, signal });
     }
     const { type, value } = decoded;
+    if (this.options.eventTypes && !this.options.eventTypes.includes(type)) {
+      instrumentation.messageHandled({ group, topic, partition, eventType: type, outcome: 'skipped', durationSeconds: seconds(), attempts: 0 });
+      return 'done';
+    }
     const occurredAt = (value as { occurredAt?: unknown }).occurredAt;
     if (typeof occurredAt === 'number') instrumentation.stageLatency({ group, topic, seconds: Math.max(0, (Date.now() - occurredAt) / 1000) });
 

@@ -10,14 +10,19 @@ import type { EventProducer } from './producer.js';
 
 const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
 
-export interface WorkerOptions<Events extends EventMap> {
+export interface WorkerOptions<Events extends EventMap, In extends keyof Events & string = keyof Events & string> {
   kafka: Kafka;
   codec: EventCodec<Events>;
   /** Publishes the handler's outputs and the dead letters. */
   producer: EventProducer<Events>;
   groupId: string;
   topics: string[];
-  handler: Handler<Events>;
+  /**
+   * The event types the handler takes. Records of other types on the subscribed topics are
+   * acknowledged without calling it (a topic may carry several types). Default: all.
+   */
+  eventTypes?: readonly In[];
+  handler: Handler<Events, In, keyof Events & string>;
   deadLetterTopic: string;
   /** A new group starts from the earliest retained event (nothing already accepted is skipped). */
   fromBeginning?: boolean;
@@ -40,14 +45,14 @@ export interface WorkerOptions<Events extends EventMap> {
  * after its handler's outputs (or its dead letter) are acknowledged by Kafka, in offset
  * order per partition. Long handlers keep group membership through periodic heartbeats.
  */
-export class Worker<Events extends EventMap = EventMap> {
+export class Worker<Events extends EventMap = EventMap, In extends keyof Events & string = keyof Events & string> {
   private readonly consumer: Consumer;
   private readonly processor: MessageProcessor<Events>;
   private readonly stopController = new AbortController();
-  private readonly options: Required<Omit<WorkerOptions<Events>, 'instrumentation' | 'logger'>> & { instrumentation: PipelineInstrumentation; logger: RuntimeLogger };
+  private readonly options: Required<Omit<WorkerOptions<Events, In>, 'instrumentation' | 'logger' | 'eventTypes'>> & { instrumentation: PipelineInstrumentation; logger: RuntimeLogger; eventTypes?: readonly In[] };
   private stopping: Promise<void> | undefined;
 
-  constructor(options: WorkerOptions<Events>) {
+  constructor(options: WorkerOptions<Events, In>) {
     this.options = {
       fromBeginning: true, maxInFlightPerPartition: 16, partitionsConsumedConcurrently: 6, maxAttempts: 5,
       retryInitialDelayMs: 200, retryMaxDelayMs: 10_000, sessionTimeoutMs: 30_000, heartbeatIntervalMs: 3_000,
@@ -59,7 +64,7 @@ export class Worker<Events extends EventMap = EventMap> {
       groupId, sessionTimeout: sessionTimeoutMs, heartbeatInterval: heartbeatIntervalMs,
       allowAutoTopicCreation: false, retry: { retries: 10 },
     });
-    this.processor = new MessageProcessor({ ...this.options, group: groupId, logger: logger.child({ group: groupId }), instrumentation });
+    this.processor = new MessageProcessor<Events>({ ...this.options, handler: this.options.handler as Handler<Events>, group: groupId, logger: logger.child({ group: groupId }), instrumentation });
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       const assigned = Object.entries(payload.memberAssignment).map(([topic, partitions]) => ({ topic, partitions }));
       logger.info({ group: groupId, memberId: payload.memberId, assigned }, 'partitions assigned');

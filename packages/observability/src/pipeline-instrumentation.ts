@@ -4,7 +4,7 @@
 // shape alone: add methods as optional, never change an existing one.
 
 /** How handling one event ended. */
-export type MessageOutcome = 'ok' | 'retried' | 'dead_lettered' | 'failed';
+export type MessageOutcome = 'ok' | 'retried' | 'dead_lettered' | 'failed' | 'skipped';
 
 export interface MessageHandled {
   group: string;

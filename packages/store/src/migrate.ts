@@ -36,8 +36,11 @@ const applyPending = async (client: pg.Client, schema: string, log: (message: st
     dir: MIGRATIONS_DIR,
     direction: 'up',
     migrationsTable: 'rivulet_migrations',
-    schema,
+    // pgvector's types live in public; our tables in `schema`.
+    schema: schema === 'public' ? schema : [schema, 'public'],
+    migrationsSchema: schema,
     createSchema: true,
+    createMigrationsSchema: true,
     checkOrder: true,
     singleTransaction: true,
     log,

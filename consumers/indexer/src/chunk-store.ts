@@ -1,0 +1,78 @@
+import pgvector from 'pgvector';
+import { withTransaction, type Pool } from '@rivulet/store';
+import type { Chunk, Embedding } from '@rivulet/schemas';
+import { createVectorIndex, queries } from './queries.js';
+
+export interface IndexVersion {
+  id: number;
+  active: boolean;
+}
+
+/**
+ * `completed`: this chunk made its document version complete (or it already was: a redelivery);
+ * `pending`: more chunks of the version are still to come; `stale`: the version was replaced or
+ * deleted before it completed, and its rows were dropped.
+ */
+export type IndexOutcome = { outcome: 'completed'; chunkCount: number; active: boolean } | { outcome: 'pending' | 'stale' };
+
+/** The indexer's port to PostgreSQL. */
+export interface ChunkStore {
+  index(tenantId: string, chunk: Chunk, embedding: Embedding): Promise<IndexOutcome>;
+}
+
+/**
+ * Upserts a chunk (idempotent: keyed by document, version, index and index version) and, under
+ * a lock on the document row, shows a version's chunks and drops the previous version's in one
+ * transaction once all of them are in. Search filters on `visible`, so it never sees a mix.
+ */
+export const createChunkStore = (pool: Pool): ChunkStore => {
+  const versions = new Map<string, Promise<IndexVersion>>();
+
+  const indexVersion = (embedding: Embedding): Promise<IndexVersion> => {
+    const key = `${embedding.modelId}\u0000${embedding.modelVersion}`;
+    let version = versions.get(key);
+    if (!version) {
+      version = (async () => {
+        await pool.query(queries.createIndexVersion, [embedding.modelId, embedding.modelVersion, embedding.dimension]);
+        const { rows } = await pool.query<{ id: number; state: string }>(queries.findIndexVersion, [embedding.modelId, embedding.modelVersion]);
+        const row = rows[0]!;
+        await pool.query(createVectorIndex(row.id, embedding.dimension));
+        return { id: row.id, active: row.state === 'active' };
+      })();
+      versions.set(key, version);
+      version.catch(() => versions.delete(key));
+    }
+    return version;
+  };
+
+  return {
+    async index(tenantId, chunk, embedding) {
+      if (embedding.vector.length !== embedding.dimension) {
+        throw Object.assign(new Error(`Embedding has ${embedding.vector.length} values but says dimension ${embedding.dimension}`), { code: 'invalid_event', retriable: false });
+      }
+      const version = await indexVersion(embedding);
+      const scope = [tenantId, chunk.collection, chunk.documentId, chunk.documentVersion, version.id];
+      return withTransaction(pool, async (client) => {
+        await client.query(queries.upsertChunk, [
+          tenantId, chunk.collection, chunk.documentId, chunk.documentVersion, chunk.index, version.id, chunk.chunkId, chunk.chunkCount,
+          chunk.title, chunk.text, chunk.startOffset, chunk.endOffset, chunk.contentHash, chunk.metadata,
+          pgvector.toSql(embedding.vector), embedding.modelId, embedding.modelVersion,
+        ]);
+        await client.query(queries.adoptDocument, [tenantId, chunk.collection, chunk.documentId, chunk.documentVersion, chunk.title]);
+        const document = (await client.query<{ version: string | null }>(queries.lockDocument, scope.slice(0, 3))).rows[0];
+        if (document?.version !== chunk.documentVersion) {
+          await client.query(queries.dropStaleVersion, scope.slice(0, 4));
+          return { outcome: 'stale' };
+        }
+        const { count, visible } = (await client.query<{ count: number; visible: boolean }>(queries.countVersionChunks, scope)).rows[0]!;
+        if (count < chunk.chunkCount) return { outcome: 'pending' };
+        if (!visible) {
+          await client.query(queries.dropOtherVersions, scope);
+          await client.query(queries.showVersion, scope);
+        }
+        if (version.active) await client.query(queries.completeDocument, [...scope.slice(0, 4), chunk.chunkCount]);
+        return { outcome: 'completed', chunkCount: chunk.chunkCount, active: version.active };
+      });
+    },
+  };
+};
