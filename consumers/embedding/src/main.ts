@@ -1,0 +1,68 @@
+import { loadConfig } from '@rivulet/config';
+import { Worker } from '@rivulet/kafka';
+import { TOPICS, type EventRecords } from '@rivulet/schemas';
+import { createService } from '@rivulet/service';
+import { BatchingEmbedder } from './batcher.js';
+import { createRedisEmbeddingCache, type EmbeddingCache } from './cache.js';
+import { embeddingConfigSchema } from './config.js';
+import { createEmbeddingHandler } from './handler.js';
+import { loadConfiguredModel } from './model.js';
+
+export const EMBEDDING_GROUP = 'rivulet-embedding';
+
+const noCache: EmbeddingCache = {
+  getMany: (keys) => Promise.resolve(keys.map(() => undefined)),
+  setMany: () => Promise.resolve(),
+  close: () => Promise.resolve(),
+};
+
+/** The embedding process: chunks -> (cache | model, batched) -> chunks-embedded. */
+export const runEmbeddingWorker = async (env: NodeJS.ProcessEnv = process.env): Promise<{ stop(): Promise<void> }> => {
+  const config = loadConfig(embeddingConfigSchema, env);
+  const service = createService('embedding', config);
+  const { logger, metrics } = service;
+  const model = await loadConfiguredModel(config);
+  service.onStop({ stop: () => model.close() });
+  logger.info({ model: model.id, version: model.version, dimension: model.dimension, maxTokens: model.maxTokens }, 'embedding model loaded');
+
+  const cacheErrors = metrics.counter({ name: 'rivulet_embedding_cache_errors_total', help: 'Redis embedding cache failures (treated as misses).', labelNames: ['operation'] });
+  const cache = config.EMBEDDING_CACHE_ENABLED
+    ? await createRedisEmbeddingCache({
+        url: config.REDIS_URL, ttlMs: config.EMBEDDING_CACHE_TTL,
+        onError: (error, operation) => {
+          cacheErrors.inc({ operation });
+          logger.warn({ error: error.message, operation }, 'embedding cache unavailable, embedding without it');
+        },
+      })
+    : noCache;
+  service.onStop({ stop: () => cache.close() });
+
+  const batchSize = metrics.histogram({ name: 'rivulet_embedding_batch_size', help: 'Texts per embedding batch.', labelNames: [], buckets: [1, 2, 4, 8, 16, 32, 64, 128] });
+  const batchSeconds = metrics.histogram({ name: 'rivulet_embedding_batch_duration_seconds', help: 'Time of one embedding batch (cache lookup + model).', labelNames: [], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
+  const cacheLookups = metrics.counter({ name: 'rivulet_embedding_cache_lookups_total', help: 'Embedding cache lookups by result; hit ratio = hit / (hit + miss).', labelNames: ['result'] });
+  const embedder = new BatchingEmbedder({
+    model, cache, maxBatchSize: config.EMBEDDING_BATCH_SIZE, maxWaitMs: config.EMBEDDING_BATCH_WAIT,
+    onBatch: ({ size, embedded, cacheHits, seconds }) => {
+      batchSize.observe({}, size);
+      batchSeconds.observe({}, seconds);
+      cacheLookups.inc({ result: 'hit' }, cacheHits);
+      cacheLookups.inc({ result: 'miss' }, embedded);
+    },
+  });
+
+  const worker = new Worker<EventRecords, 'chunk-created'>({
+    kafka: service.kafka, codec: service.codec, producer: service.producer, groupId: EMBEDDING_GROUP,
+    topics: [TOPICS.chunks], deadLetterTopic: TOPICS.deadLetter, eventTypes: ['chunk-created'],
+    handler: createEmbeddingHandler({ embedder, model }),
+    maxInFlightPerPartition: config.CONSUMER_MAX_IN_FLIGHT_PER_PARTITION, maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
+    retryInitialDelayMs: config.CONSUMER_RETRY_INITIAL_DELAY, retryMaxDelayMs: config.CONSUMER_RETRY_MAX_DELAY,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT, heartbeatIntervalMs: config.KAFKA_HEARTBEAT_INTERVAL,
+    shutdownTimeoutMs: config.CONSUMER_SHUTDOWN_TIMEOUT, instrumentation: service.instrumentation,
+    logger: logger.child({ component: 'worker' }),
+  });
+  service.onStop(worker);
+  await service.serve();
+  await worker.start();
+  logger.info({ group: EMBEDDING_GROUP }, 'embedding worker consuming');
+  return { stop: () => service.stop() };
+};

@@ -1,0 +1,33 @@
+import { join } from 'node:path';
+import { createOpenAiCompatibleEmbeddingModel, loadOnnxEmbeddingModel, type EmbeddingModel } from '@rivulet/embedding';
+import { DEFAULT_MODEL_FOLDER } from './config.js';
+
+export interface ModelSettings {
+  RIVULET_HOME: string;
+  EMBEDDING_PROVIDER: 'onnx' | 'openai-compatible';
+  EMBEDDING_MODEL_DIR?: string | undefined;
+  EMBEDDING_MODEL_VARIANT: 'int8' | 'fp32';
+  EMBEDDING_THREADS: number;
+  EMBEDDING_OPENAI_BASE_URL?: string | undefined;
+  EMBEDDING_OPENAI_API_KEY?: string | undefined;
+  EMBEDDING_OPENAI_MODEL?: string | undefined;
+  EMBEDDING_OPENAI_DIMENSION?: number | undefined;
+}
+
+/** The configured embedding model, local or remote, behind the one port. */
+export const loadConfiguredModel = async (settings: ModelSettings): Promise<EmbeddingModel> => {
+  if (settings.EMBEDDING_PROVIDER === 'openai-compatible') {
+    const missing = (['EMBEDDING_OPENAI_BASE_URL', 'EMBEDDING_OPENAI_MODEL', 'EMBEDDING_OPENAI_DIMENSION'] as const).filter((name) => settings[name] === undefined);
+    if (missing.length > 0) throw new Error(`EMBEDDING_PROVIDER=openai-compatible needs ${missing.join(', ')}`);
+    return createOpenAiCompatibleEmbeddingModel({
+      baseURL: settings.EMBEDDING_OPENAI_BASE_URL!, model: settings.EMBEDDING_OPENAI_MODEL!, dimension: settings.EMBEDDING_OPENAI_DIMENSION!,
+      ...(settings.EMBEDDING_OPENAI_API_KEY ? { apiKey: settings.EMBEDDING_OPENAI_API_KEY } : {}),
+    });
+  }
+  return loadOnnxEmbeddingModel({
+    modelDirectory: settings.EMBEDDING_MODEL_DIR ?? join(settings.RIVULET_HOME, DEFAULT_MODEL_FOLDER),
+    variant: settings.EMBEDDING_MODEL_VARIANT,
+    intraOpThreads: settings.EMBEDDING_THREADS,
+    interOpThreads: 1,
+  });
+};
