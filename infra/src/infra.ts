@@ -1,8 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createKafkaService } from './kafka.js';
+import { ensureEmbeddingModel } from './models.js';
 import type { InfraComponent, InfraOptions, ResolvedOptions } from './options.js';
-import { resolveOptions } from './options.js';
+import { infraComponents, resolveOptions } from './options.js';
 import { createPostgresService } from './postgres.js';
 import { createRedisService } from './redis.js';
 import { withRunLock } from './run-lock.js';
@@ -30,7 +31,8 @@ const settle = async <Result>(options: ResolvedOptions, tasks: ReadonlyArray<[In
  * Installs what is missing, starts what is not running and waits until each service answers.
  * Idempotent: with everything up it only checks, in well under a second, and downloads nothing.
  * Order: PostgreSQL, Redis and Kafka start together; the schema registry, which stores its
- * schemas in PostgreSQL, follows PostgreSQL.
+ * schemas in PostgreSQL, follows PostgreSQL. Without a `components` subset it also fetches the
+ * embedding model into `modelPaths(home)` (models.ts).
  */
 export const infraUp = async (input: InfraOptions): Promise<ServiceStatus[]> => {
   const options = resolveOptions(input);
@@ -54,7 +56,15 @@ export const infraUp = async (input: InfraOptions): Promise<ServiceStatus[]> => 
       })();
       tasks.push(['schema-registry', registry]);
     }
-    const statuses = await settle(options, tasks);
+    // The embedding model downloads while the services start; a `components` subset asks for services only.
+    const model = options.components.length === infraComponents.length ? ensureEmbeddingModel(options) : Promise.resolve();
+    const [started, modelOutcome] = await Promise.allSettled([settle(options, tasks), model]);
+    if (started.status === 'rejected') throw started.reason;
+    if (modelOutcome.status === 'rejected') {
+      options.progress('infra', `embedding model failed: ${String((modelOutcome.reason as Error).message).split('\n')[0]}`);
+      throw modelOutcome.reason;
+    }
+    const statuses = started.value;
     options.progress('infra', `up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
     return statuses;
   });
