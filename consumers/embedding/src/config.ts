@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { baseVariables, booleanFlag, defineConfig, duration, integer, oneOf, text, url, variable, withKafkaConsumer } from '@rivulet/config';
+import { baseVariables, booleanFlag, defineConfig, duration, integer, oneOf, text, url, variable, withKafkaConsumer, sharedVariables } from '@rivulet/config';
 
 /** Where `rivulet infra up` puts the default model, under RIVULET_HOME. */
 export const DEFAULT_MODEL_FOLDER = join('models', 'all-minilm-l6-v2');
@@ -11,10 +11,7 @@ export const embeddingConfigSchema = withKafkaConsumer(
       description: 'Where embeddings come from: `onnx` (the local model, in-process) or `openai-compatible` (an /embeddings HTTP API).',
       schema: oneOf(['onnx', 'openai-compatible'] as const), default: 'onnx',
     }),
-    EMBEDDING_MODEL_DIR: variable({
-      description: 'Folder of the local ONNX model and its tokenizer (`rivulet infra up` fills the default).',
-      schema: text(), optional: true, documentedDefault: '<RIVULET_HOME>/models/all-minilm-l6-v2',
-    }),
+    EMBEDDING_MODEL_DIR: sharedVariables.EMBEDDING_MODEL_DIR,
     EMBEDDING_MODEL_VARIANT: variable({
       description: 'Which ONNX file of the local model: `int8` (quantised, default) or `fp32`.',
       schema: oneOf(['int8', 'fp32'] as const), default: 'int8',

@@ -3,3 +3,4 @@ export { BatchingEmbedder, contentHash, type BatchingEmbedderOptions } from './b
 export { createRedisEmbeddingCache, type EmbeddingCache } from './cache.js';
 export { createEmbeddingHandler, type EmbeddingHandlerDependencies } from './handler.js';
 export { loadConfiguredModel } from './model.js';
+export { embeddingConfigSchema } from './config.js';

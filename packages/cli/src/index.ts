@@ -1,1 +1,2 @@
 export { main } from './main.js';
+export { startPipeline, type Pipeline, type PipelineOptions, type ProcessName } from './launcher.js';

@@ -3,6 +3,9 @@ import { ConfigError } from '@rivulet/config';
 import { loadCliConfig } from './context.js';
 import * as infra from './commands/infra.js';
 import * as schemas from './commands/schemas.js';
+import { worker, WORKERS } from './commands/worker.js';
+import { ingest, type IngestOptions } from './commands/ingest.js';
+import { ingress } from './commands/ingress.js';
 import { warn } from './output.js';
 
 /**
@@ -39,6 +42,31 @@ export const main = async (argv: readonly string[]): Promise<number> => {
     .description('Register the current schemas (rivulet infra up does this too).')
     .option('--schemas-dir <path>', 'folder of .avsc files')
     .action(action((config, options: schemas.CheckOptions) => schemas.register(config, options)));
+
+  program
+    .command('ingress')
+    .description('Run one ingress process (HTTP API and WebSocket) in the foreground; Ctrl-C stops it. Run more to scale out.')
+    .action(async () => {
+      exitCode = await ingress();
+    });
+  program
+    .command('ingest')
+    .description('Upload files or folders (.txt .md .markdown .html .htm .pdf) with a progress bar and wait until they are indexed.')
+    .argument('<paths...>', 'files or folders (folders are read recursively; dotfiles and node_modules skipped)')
+    .option('-c, --collection <name>', 'collection to add the documents to', 'default')
+    .option('--url <url>', 'ingress base URL (default: RIVULET_URL, else http://127.0.0.1:8080)')
+    .option('--api-key <key>', 'API key (default: RIVULET_API_KEY, else the development key)')
+    .option('--no-wait', 'return once uploaded, without waiting for indexing')
+    .option('--timeout <duration>', 'how long to wait for indexing, e.g. 90s, 10m', '30m')
+    .action(action((config, paths: string[], options: IngestOptions) => ingest(config, paths, options)));
+
+  program
+    .command('worker')
+    .description(`Run one worker process in the foreground (${Object.keys(WORKERS).join(', ')}); run more to scale out.`)
+    .argument('<name>', Object.entries(WORKERS).map(([name, entry]) => `${name}: ${entry.description}`).join('; '))
+    .action(async (name: string) => {
+      exitCode = await worker(name);
+    });
 
   try {
     await program.parseAsync([...argv]);

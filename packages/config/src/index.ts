@@ -12,3 +12,4 @@ export {
 export { baseSchema, baseVariables, environments, logLevels, type BaseConfigOptions } from './base.js';
 export { kafkaConsumerSchema, kafkaConsumerVariables, withKafkaConsumer } from './kafka-consumer.js';
 export { renderConfigurationTable } from './docs.js';
+export { sharedVariables, PIPELINE_MAX_DOCUMENT_BYTES } from './shared-variables.js';

@@ -1,0 +1,22 @@
+/** The ingestion worker's SQL (CONVENTIONS.md rule 9). */
+export const queries = {
+  documentState: `
+    SELECT version, current_version AS "currentVersion", status, chunk_count AS "chunkCount"
+    FROM documents WHERE tenant_id = $1 AND collection = $2 AND document_id = $3`,
+  blob: `SELECT content FROM document_blobs WHERE content_hash = $1`,
+  markProcessing: `
+    UPDATE documents SET status = 'processing', error_code = NULL, error_message = NULL, updated_at = now()
+    WHERE tenant_id = $1 AND collection = $2 AND document_id = $3 AND version = $4 AND status IN ('accepted', 'processing', 'failed')`,
+  markFailed: `
+    UPDATE documents SET status = 'failed', error_code = $5, error_message = $6, updated_at = now()
+    WHERE tenant_id = $1 AND collection = $2 AND document_id = $3 AND version = $4 AND status IN ('accepted', 'processing')`,
+  /** An upload of the version already indexed: nothing to do but say so. */
+  markUnchanged: `
+    UPDATE documents SET status = 'completed', error_code = NULL, error_message = NULL, updated_at = now()
+    WHERE tenant_id = $1 AND collection = $2 AND document_id = $3 AND version = $4 AND current_version = $4`,
+  lockDocument: `SELECT version FROM documents WHERE tenant_id = $1 AND collection = $2 AND document_id = $3 FOR UPDATE`,
+  deleteChunks: `DELETE FROM chunks WHERE tenant_id = $1 AND collection = $2 AND document_id = $3`,
+  markDeleted: `
+    UPDATE documents SET status = 'deleted', current_version = NULL, chunk_count = 0, error_code = NULL, error_message = NULL, updated_at = now()
+    WHERE tenant_id = $1 AND collection = $2 AND document_id = $3`,
+} as const;

@@ -1,0 +1,92 @@
+// The ingress's configuration schema: the shared base variables plus its own. Read once, in main.ts.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import {
+  baseVariables, defineConfig, duration, fromParser, loadConfig, parseByteSize, parseList, port, text, variable,
+  type Environment, sharedVariables } from '@rivulet/config';
+
+/** One API key from RIVULET_API_KEYS. */
+export interface StaticApiKey {
+  tenantId: string;
+  key: string;
+}
+
+/** The key `rivulet ingest` and the examples use when nothing is configured. Development only. */
+export const DEVELOPMENT_API_KEY = 'rivulet-dev-key';
+export const DEVELOPMENT_TENANT = 'default';
+
+const namePattern = /^[A-Za-z0-9._-]{1,64}$/;
+const MIN_KEY_LENGTH = 8;
+
+/** `<tenant>:<key>,<tenant>:<key>`; errors never echo a key. */
+export const parseApiKeys = (value: string): StaticApiKey[] => {
+  const keys = parseList(value, (item): StaticApiKey => {
+    const separator = item.indexOf(':');
+    const tenantId = item.slice(0, Math.max(separator, 0));
+    const key = item.slice(separator + 1);
+    if (separator < 1 || !namePattern.test(tenantId)) {
+      throw new TypeError('expected <tenant>:<key>, the tenant made of letters, digits, ".", "_" or "-"');
+    }
+    if (key.length < MIN_KEY_LENGTH || /\s/.test(key)) throw new TypeError(`expected a key of at least ${MIN_KEY_LENGTH} characters without spaces`);
+    return { tenantId, key };
+  });
+  if (new Set(keys.map(({ key }) => key)).size !== keys.length) throw new TypeError('expected every key to be different');
+  return keys;
+};
+
+const boundedBytes = (min: number, max: number, why: string) => fromParser((value) => {
+  const bytes = parseByteSize(value);
+  if (bytes < min || bytes > max) throw new RangeError(`expected a byte size from ${min} to ${max} (${why})`);
+  return bytes;
+});
+
+const boundedDuration = (minMs: number, maxMs: number) => duration().refine(
+  (ms) => ms >= minMs && ms <= maxMs,
+  { message: `expected a duration from ${minMs}ms to ${maxMs}ms` },
+);
+
+const instanceId = () => fromParser((value) => {
+  if (!/^[A-Za-z0-9._-]{1,100}$/.test(value)) throw new TypeError('expected 1 to 100 letters, digits, ".", "_" or "-"');
+  return value;
+});
+
+/** `<hostname>-<pid>-<random>`, reduced to what a Kafka consumer group id accepts. */
+export const defaultInstanceId = (): string =>
+  `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`.replaceAll(/[^A-Za-z0-9._-]/g, '-').slice(0, 100);
+
+/**
+ * The ingress's schema. A function, not a constant: the default instance id is drawn per call,
+ * so two ingresses started in one process (tests) never share a status consumer group.
+ */
+export const ingressConfigSchema = () => defineConfig({
+  ...baseVariables({ processName: 'ingress' }),
+  INGRESS_HOST: variable({
+    description: 'Interface the ingress (HTTP API and WebSocket) listens on; 0.0.0.0 for every interface.',
+    schema: text(), default: '127.0.0.1',
+  }),
+  INGRESS_PORT: variable({
+    description: 'Port of the ingress (HTTP API, WebSocket /v1/ws, and /health, /ready, /metrics); 0 picks a free port.',
+    schema: port({ allowZero: true }), default: '8080',
+  }),
+  RIVULET_API_KEYS: variable({
+    description: 'API keys the ingress accepts until keys live in the database: comma-separated <tenant>:<key> pairs. The default is a development key; set your own anywhere else.',
+    schema: fromParser(parseApiKeys), default: `${DEVELOPMENT_TENANT}:${DEVELOPMENT_API_KEY}`, secret: true,
+  }),
+  INGEST_MAX_DOCUMENT_BYTES: sharedVariables.INGEST_MAX_DOCUMENT_BYTES,
+  WS_MAX_FRAME_BYTES: variable({
+    description: 'Largest WebSocket frame a client may send; a larger one closes the socket with status 1009.',
+    schema: boundedBytes(1024, 64 * 1024 * 1024, '1 KiB to 64 MiB'), default: '1MiB',
+  }),
+  WS_AUTH_TIMEOUT: variable({
+    description: 'Time a WebSocket client without an Authorization header has to send its auth frame before the socket is closed with 4401.',
+    schema: boundedDuration(100, 120_000), default: '5s',
+  }),
+  INGRESS_INSTANCE_ID: variable({
+    description: 'Name of this ingress instance; its status consumer group is rivulet-ingress-status-<id>. Unique per running instance.',
+    schema: instanceId(), default: defaultInstanceId(), documentedDefault: '<hostname>-<pid>-<random>',
+  }),
+});
+
+export const loadIngressConfig = (env: Environment = process.env) => loadConfig(ingressConfigSchema(), env);
+
+export type IngressConfig = ReturnType<typeof loadIngressConfig>;

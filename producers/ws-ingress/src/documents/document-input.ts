@@ -1,0 +1,119 @@
+// Validation of what a client submits, shared by HTTP (JSON and multipart) and WebSocket. Every
+// failure is an `invalid_request` whose message names the field and what it should be.
+import { invalidRequest } from '../errors.js';
+
+export const DEFAULT_COLLECTION = 'default';
+/** PROTOCOL.md: every id is a string of at most 128 characters. */
+export const MAX_ID_LENGTH = 128;
+export const MAX_TITLE_LENGTH = 1000;
+export const MAX_METADATA_ENTRIES = 64;
+export const MAX_METADATA_VALUE_LENGTH = 2048;
+export const TEXT_MIME_TYPE = 'text/plain; charset=utf-8';
+
+/** A document as a client sent it, checked; the service assigns what is missing. */
+export interface DocumentSubmission {
+  /** The client's id; undefined means "assign one". */
+  documentId: string | undefined;
+  collection: string;
+  title: string | null;
+  fileName: string | null;
+  mimeType: string;
+  content: Buffer;
+  metadata: Record<string, string>;
+}
+
+// Control characters would make ids unprintable in logs and ambiguous in URLs.
+const hasControlCharacters = (value: string): boolean => {
+  for (let index = 0; index < value.length; index += 1) {
+    const code = value.charCodeAt(index);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+};
+
+/** A required id-like string: 1..128 characters, no control characters. */
+export const requiredId = (value: unknown, field: string): string => {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID_LENGTH || hasControlCharacters(value)) {
+    throw invalidRequest(`"${field}" must be a string of 1 to ${MAX_ID_LENGTH} characters without control characters.`);
+  }
+  return value;
+};
+
+export const optionalId = (value: unknown, field: string): string | undefined =>
+  value === undefined || value === null ? undefined : requiredId(value, field);
+
+export const collectionOf = (value: unknown): string => optionalId(value, 'collection') ?? DEFAULT_COLLECTION;
+
+export const titleOf = (value: unknown): string | null => {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string' || value.length > MAX_TITLE_LENGTH) {
+    throw invalidRequest(`"title" must be a string of at most ${MAX_TITLE_LENGTH} characters.`);
+  }
+  return value === '' ? null : value;
+};
+
+/** Flat metadata: string, number and boolean values become strings; anything nested is refused. */
+export const metadataOf = (value: unknown): Record<string, string> => {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw invalidRequest('"metadata" must be an object of string, number or boolean values.');
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length > MAX_METADATA_ENTRIES) throw invalidRequest(`"metadata" may have at most ${MAX_METADATA_ENTRIES} keys.`);
+  const metadata: Record<string, string> = {};
+  for (const [key, item] of entries) {
+    if (key === '' || key.length > MAX_ID_LENGTH) throw invalidRequest(`"metadata" keys must be 1 to ${MAX_ID_LENGTH} characters.`);
+    const isScalar = typeof item === 'string' || typeof item === 'boolean' || (typeof item === 'number' && Number.isFinite(item));
+    if (!isScalar) throw invalidRequest(`"metadata.${key}" must be a string, a finite number or a boolean; nested values are not allowed.`);
+    const text = String(item);
+    if (text.length > MAX_METADATA_VALUE_LENGTH) throw invalidRequest(`"metadata.${key}" may have at most ${MAX_METADATA_VALUE_LENGTH} characters.`);
+    metadata[key] = text;
+  }
+  return metadata;
+};
+
+/** Metadata sent as a JSON string (a multipart field). */
+export const metadataFromJson = (text: string): Record<string, string> => {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw invalidRequest('"metadata" must be a JSON object, e.g. {"source":"wiki"}.');
+  }
+  return metadataOf(parsed);
+};
+
+/** Text given inline (`text` in JSON or a WebSocket frame). */
+export const textContentOf = (value: unknown): Buffer => {
+  if (typeof value !== 'string') throw invalidRequest('"text" must be a string.');
+  if (value.trim() === '') throw invalidRequest('"text" is empty; send the document\'s content.');
+  return Buffer.from(value, 'utf8');
+};
+
+const mimePattern = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*(\s*;.*)?$/i;
+
+export const mimeTypeOf = (value: unknown, field: string): string => {
+  if (typeof value !== 'string' || value.length > 200 || !mimePattern.test(value.trim())) {
+    throw invalidRequest(`"${field}" must be a media type such as text/plain, text/markdown, text/html or application/pdf.`);
+  }
+  return value.trim();
+};
+
+const mimeTypesByExtension: Record<string, string> = {
+  txt: TEXT_MIME_TYPE, text: TEXT_MIME_TYPE, md: 'text/markdown; charset=utf-8', markdown: 'text/markdown; charset=utf-8',
+  html: 'text/html; charset=utf-8', htm: 'text/html; charset=utf-8', pdf: 'application/pdf',
+};
+
+/** The declared media type, or one guessed from the file name when the client sent none (or a generic one). */
+export const uploadMimeType = (declared: string | undefined, fileName: string | null): string => {
+  const generic = declared === undefined || declared === '' || /^application\/octet-stream\b/i.test(declared);
+  if (!generic) return mimeTypeOf(declared, 'Content-Type of the file part');
+  const extension = fileName?.toLowerCase().match(/\.([a-z0-9]+)$/)?.[1];
+  return (extension && mimeTypesByExtension[extension]) ?? 'application/octet-stream';
+};
+
+/** Standard base64 (`contentBase64`), checked strictly so a typo is an error instead of garbage bytes. */
+export const base64ContentOf = (value: unknown): Buffer => {
+  if (typeof value !== 'string' || value.length === 0 || value.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) {
+    throw invalidRequest('"document.contentBase64" must be non-empty standard base64 (A-Z, a-z, 0-9, +, /, = padding).');
+  }
+  return Buffer.from(value, 'base64');
+};

@@ -1,0 +1,81 @@
+// The ingress's view of the documents table: a port with a PostgreSQL adapter.
+import { withTransaction, type Pool } from '@rivulet/store';
+import type { DocumentReference } from '@rivulet/schemas';
+import { CLEAR_VERSION, INSERT_BLOB, MARK_ACCEPTED, RESTORE_VERSION, SELECT_DOCUMENT, UPSERT_PENDING_DOCUMENT } from './document-queries.js';
+
+/** What GET /v1/documents/{id} reports. */
+export interface DocumentState {
+  status: string;
+  version: string | null;
+  chunks: number;
+  error: { code: string; message: string } | undefined;
+}
+
+/** A version about to be published. */
+export interface PendingVersion {
+  reference: DocumentReference;
+  version: string;
+  title: string | null;
+  fileName: string | null;
+  mimeType: string;
+  sizeBytes: number;
+  metadata: Record<string, string>;
+  /** The bytes, when they go to the blob store rather than inline in the event. */
+  blob: Buffer | undefined;
+  /** The row's error message until the event is acknowledged; unique to the request. */
+  pendingMessage: string;
+}
+
+export interface DocumentStore {
+  /** Writes the blob (if any) and the pending row in one transaction. */
+  recordPending(pending: PendingVersion): Promise<void>;
+  /** Pending to `accepted`; false when something else changed the row meanwhile (left as it is). */
+  markAccepted(pending: PendingVersion): Promise<boolean>;
+  find(reference: DocumentReference): Promise<DocumentState | undefined>;
+  /** Clears the version for a delete. Undefined when the document is unknown; else the version it had. */
+  clearVersion(reference: DocumentReference): Promise<{ previousVersion: string | null } | undefined>;
+  restoreVersion(reference: DocumentReference, version: string): Promise<void>;
+}
+
+const keyOf = ({ tenantId, collection, documentId }: DocumentReference): [string, string, string] => [tenantId, collection, documentId];
+
+interface DocumentRow {
+  status: string;
+  version: string | null;
+  chunk_count: number;
+  error_code: string | null;
+  error_message: string | null;
+}
+
+export const createDocumentStore = (pool: Pool): DocumentStore => ({
+  recordPending: (pending) => withTransaction(pool, async (client) => {
+    if (pending.blob) await client.query(INSERT_BLOB, [pending.version, pending.blob, pending.blob.length]);
+    await client.query(UPSERT_PENDING_DOCUMENT, [
+      ...keyOf(pending.reference), pending.version, pending.title, pending.fileName, pending.mimeType,
+      pending.sizeBytes, JSON.stringify(pending.metadata), pending.pendingMessage,
+    ]);
+  }),
+  markAccepted: async (pending) => {
+    const result = await pool.query(MARK_ACCEPTED, [...keyOf(pending.reference), pending.version, pending.pendingMessage]);
+    return result.rowCount === 1;
+  },
+  find: async (reference) => {
+    const { rows } = await pool.query<DocumentRow>(SELECT_DOCUMENT, keyOf(reference));
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      status: row.status,
+      version: row.version,
+      chunks: row.chunk_count,
+      error: row.error_code === null ? undefined : { code: row.error_code, message: row.error_message ?? '' },
+    };
+  },
+  clearVersion: async (reference) => {
+    const { rows } = await pool.query<{ previous_version: string | null }>(CLEAR_VERSION, keyOf(reference));
+    const row = rows[0];
+    return row ? { previousVersion: row.previous_version } : undefined;
+  },
+  restoreVersion: async (reference, version) => {
+    await pool.query(RESTORE_VERSION, [...keyOf(reference), version]);
+  },
+});

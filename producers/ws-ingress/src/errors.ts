@@ -1,0 +1,51 @@
+// The ingress's error family: what a client sees (PROTOCOL.md §3) and how it travels over HTTP.
+
+/** The client contract's error codes (PROTOCOL.md §3). */
+export type ErrorCode =
+  | 'unauthorized' | 'invalid_request' | 'payload_too_large' | 'rate_limited' | 'budget_exceeded'
+  | 'not_found' | 'provider_unavailable' | 'cancelled' | 'timeout' | 'internal';
+
+const defaultStatus: Record<ErrorCode, number> = {
+  unauthorized: 401, invalid_request: 400, payload_too_large: 413, rate_limited: 429, budget_exceeded: 429,
+  not_found: 404, provider_unavailable: 503, cancelled: 499, timeout: 504, internal: 500,
+};
+
+export interface IngressErrorOptions {
+  /** The same request may succeed if sent again. Default false. */
+  retriable?: boolean;
+  /** HTTP status; defaults from the code (invalid_request 400, not_found 404, ...). */
+  httpStatus?: number;
+  cause?: unknown;
+}
+
+/** An error meant for the client: its message says what to do and is safe to show. */
+export class IngressError extends Error {
+  readonly code: ErrorCode;
+  readonly retriable: boolean;
+  readonly httpStatus: number;
+
+  constructor(code: ErrorCode, message: string, { retriable = false, httpStatus, cause }: IngressErrorOptions = {}) {
+    super(message, { cause });
+    this.name = 'IngressError';
+    this.code = code;
+    this.retriable = retriable;
+    this.httpStatus = httpStatus ?? defaultStatus[code];
+  }
+}
+
+export const invalidRequest = (message: string): IngressError => new IngressError('invalid_request', message);
+
+/** The wire shape of an error, on every surface: `{ code, message, retryable }`. */
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  retryable: boolean;
+}
+
+/** An IngressError as it is; anything else becomes `internal`, pointing at the request id in the log. */
+export const toIngressError = (error: unknown, requestId: string): IngressError =>
+  error instanceof IngressError
+    ? error
+    : new IngressError('internal', `The ingress failed unexpectedly; the log has the details under request id ${requestId}.`, { retriable: true, cause: error });
+
+export const errorBody = (error: IngressError): ErrorBody => ({ code: error.code, message: error.message, retryable: error.retriable });

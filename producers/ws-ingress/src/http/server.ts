@@ -1,0 +1,117 @@
+// The ingress's HTTP server: routes, ops endpoints on the same port, and the WebSocket upgrade.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { runReadinessChecks, type Logger, type Metrics, type ReadinessCheck } from '@rivulet/observability';
+import { IngressError, toIngressError } from '../errors.js';
+import type { IngressMetrics } from '../metrics.js';
+import type { DocumentRoutes, RouteRequest } from './document-routes.js';
+import { sendError, sendJson } from './http-io.js';
+
+export interface IngressServerOptions {
+  documents: DocumentRoutes;
+  /** Same checks as the ops server's /ready. */
+  readiness: Readonly<Record<string, ReadinessCheck>>;
+  /** False once shutdown began: /ready answers 503 `draining`. */
+  isAccepting: () => boolean;
+  metrics: Metrics;
+  ingressMetrics: IngressMetrics;
+  logger: Logger;
+  /** The WebSocket endpoint's upgrade handler. */
+  onUpgrade: (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  readinessTimeoutMs?: number;
+}
+
+const DOCUMENT_PREFIX = '/v1/documents/';
+
+export const createIngressServer = ({
+  documents, readiness, isAccepting, metrics, ingressMetrics, logger, onUpgrade, readinessTimeoutMs = 2000,
+}: IngressServerOptions): Server => {
+  const log = logger.child({ component: 'http' });
+
+  const methodNotAllowed = (allowed: string[]): IngressError =>
+    new IngressError('invalid_request', `Method not allowed here; use ${allowed.join(' or ')}.`, { httpStatus: 405 });
+
+  /** Resolves a request to a route name (for metrics) and its work. */
+  const route = (route: RouteRequest): { name: string; run: () => Promise<void> | void } => {
+    const { request, response, url } = route;
+    const method = request.method ?? 'GET';
+    const path = url.pathname;
+    const only = (name: string, allowed: string[], run: () => Promise<void> | void) => ({
+      name,
+      run: allowed.includes(method) ? run : () => {
+        response.setHeader('allow', allowed.join(', '));
+        throw methodNotAllowed(allowed);
+      },
+    });
+    switch (path) {
+      case '/health':
+        return only('/health', ['GET', 'HEAD'], () => sendJson(response, 200, { status: 'ok' }));
+      case '/ready':
+        return only('/ready', ['GET', 'HEAD'], async () => {
+          if (!isAccepting()) return sendJson(response, 503, { status: 'not_ready', checks: { process: 'down: draining' } });
+          const report = await runReadinessChecks(readiness, readinessTimeoutMs);
+          sendJson(response, report.ready ? 200 : 503, { status: report.ready ? 'ready' : 'not_ready', checks: report.checks });
+        });
+      case '/metrics':
+        return only('/metrics', ['GET', 'HEAD'], async () => {
+          const body = await metrics.render();
+          response.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store' }).end(body);
+        });
+      case '/v1/documents':
+        return only('/v1/documents', ['POST'], () => documents.post(route));
+      case '/v1/ws':
+        return only('/v1/ws', ['GET'], () => {
+          throw new IngressError('invalid_request', 'Open /v1/ws as a WebSocket (Upgrade: websocket).', { httpStatus: 426 });
+        });
+    }
+    if (path.startsWith(DOCUMENT_PREFIX) && path.length > DOCUMENT_PREFIX.length && !path.slice(DOCUMENT_PREFIX.length).includes('/')) {
+      const encodedId = path.slice(DOCUMENT_PREFIX.length);
+      return only('/v1/documents/{id}', ['GET', 'DELETE'], () => (method === 'DELETE' ? documents.remove(route, encodedId) : documents.get(route, encodedId)));
+    }
+    return {
+      name: 'unknown',
+      run: () => {
+        throw new IngressError('not_found', `No ${method} ${path} here; see docs/protocol.md for the routes.`);
+      },
+    };
+  };
+
+  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const requestId = randomUUID();
+    response.setHeader('x-request-id', requestId);
+    let url: URL;
+    try {
+      url = new URL(request.url ?? '/', 'http://ingress.invalid');
+    } catch {
+      sendError(request, response, new IngressError('invalid_request', 'The request target is not a valid path.'));
+      return;
+    }
+    const { name, run } = route({ request, response, url, requestId });
+    response.once('finish', () => ingressMetrics.httpRequests.inc({ route: name, method: request.method ?? '', status: String(response.statusCode) }));
+    try {
+      await run();
+    } catch (error) {
+      const ingressError = toIngressError(error, requestId);
+      if (ingressError.code === 'internal') log.error({ requestId, route: name, error }, 'request failed');
+      else log.debug({ requestId, route: name, code: ingressError.code, reason: ingressError.message }, 'request refused');
+      sendError(request, response, ingressError, ingressError.retriable && ingressError.httpStatus === 503 ? { 'retry-after': '1' } : {});
+    }
+  };
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      log.error({ error }, 'request handler crashed');
+      response.destroy();
+    });
+  });
+  // Expect: 100-continue reaches the same handler, which answers "continue" only after auth and size checks pass.
+  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => server.emit('request', request, response));
+  server.on('upgrade', onUpgrade);
+  server.on('clientError', (error, socket) => {
+    log.debug({ error: error.message }, 'malformed HTTP request');
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n{"error":{"code":"invalid_request","message":"Malformed HTTP request.","retryable":false}}');
+    else socket.destroy();
+  });
+  return server;
+};

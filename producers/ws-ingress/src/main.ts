@@ -1,0 +1,138 @@
+// The ingress process: the only place that reads configuration and builds clients.
+//   node producers/ws-ingress/dist/main.js     (or `rivulet ingress`)
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { ConfigError, type Environment } from '@rivulet/config';
+import { createService } from '@rivulet/service';
+import { createPool } from '@rivulet/store';
+import { staticApiKeyStore } from './auth.js';
+import { DEVELOPMENT_API_KEY, loadIngressConfig, type IngressConfig } from './config.js';
+import { kafkaDocumentPublisher } from './documents/document-events.js';
+import { createDocumentService } from './documents/document-service.js';
+import { createDocumentStore } from './documents/document-store.js';
+import { createDocumentRoutes } from './http/document-routes.js';
+import { createIngressServer } from './http/server.js';
+import { createIngressMetrics } from './metrics.js';
+import { createStatusFeed } from './status/status-feed.js';
+import { StatusRouter } from './status/status-router.js';
+import { createWebSocketEndpoint } from './ws/websocket-endpoint.js';
+
+export interface RunIngressOptions {
+  /** Called after a SIGTERM/SIGINT shutdown with the exit code; default `process.exit`. */
+  exit?: (code: number) => void;
+}
+
+export interface RunningIngress {
+  /** `http://host:port` of the HTTP API and WebSocket (`ws://host:port/v1/ws`). */
+  url: string;
+  /** Graceful stop: refuse new work, close sockets (1001), finish requests, leave the group, close clients. */
+  stop(): Promise<void>;
+}
+
+const HTTP_DRAIN_MS = 10_000;
+
+const refuseDevelopmentKeyInProduction = (config: IngressConfig): void => {
+  if (config.RIVULET_ENV === 'production' && config.RIVULET_API_KEYS.some(({ key }) => key === DEVELOPMENT_API_KEY)) {
+    throw new ConfigError([{ variable: 'RIVULET_API_KEYS', expected: 'keys of your own in production (the development key is public)', found: '<redacted>' }]);
+  }
+};
+
+/** Starts one ingress: HTTP + WebSocket on INGRESS_HOST:INGRESS_PORT, the status feed, the ops server. */
+export const runIngress = async (env: Environment = process.env, { exit }: RunIngressOptions = {}): Promise<RunningIngress> => {
+  const config = loadIngressConfig(env);
+  refuseDevelopmentKeyInProduction(config);
+  const service = createService('ingress', config, exit ? { exit } : {});
+  const { logger, metrics, kafka, codec, producer, instrumentation } = service;
+  if (config.RIVULET_API_KEYS.some(({ key }) => key === DEVELOPMENT_API_KEY)) {
+    logger.warn('RIVULET_API_KEYS includes the public development key; set keys of your own outside development');
+  }
+  try {
+    const pool = createPool({ databaseUrl: config.DATABASE_URL, applicationName: 'rivulet-ingress' });
+    service.onStop({ stop: () => pool.end() });
+    const ingressMetrics = createIngressMetrics(metrics);
+    const auth = staticApiKeyStore(config.RIVULET_API_KEYS);
+    const router = new StatusRouter();
+    const documents = createDocumentService({
+      store: createDocumentStore(pool), publisher: kafkaDocumentPublisher(producer), maxDocumentBytes: config.INGEST_MAX_DOCUMENT_BYTES, logger,
+    });
+
+    const statusFeed = createStatusFeed({
+      kafka, codec, producer, router, instanceId: config.INGRESS_INSTANCE_ID, instrumentation,
+      logger: logger.child({ component: 'status-feed' }),
+      onDelivery: (outcome) => {
+        if (outcome === 'unknown_status') logger.warn('document-indexed with an unknown status; ignored');
+      },
+    });
+    service.onStop(statusFeed);
+    await statusFeed.start();
+
+    const admin = kafka.admin();
+    service.onStop({ stop: () => admin.disconnect() });
+    const dependencies = {
+      postgres: async () => {
+        await pool.query('SELECT 1');
+      },
+      statusFeed: () => (statusFeed.isJoined() ? Promise.resolve() : Promise.reject(new Error('not yet assigned the documents-indexed partitions'))),
+    };
+    const readiness = {
+      kafka: async () => {
+        await admin.connect();
+        await admin.describeCluster();
+      },
+      schemaRegistry: async () => {
+        const response = await fetch(`${config.SCHEMA_REGISTRY_URL}/subjects`, { signal: AbortSignal.timeout(1500) });
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      },
+      ...dependencies,
+    };
+
+    let accepting = true;
+    const isAccepting = (): boolean => accepting;
+    const websockets = createWebSocketEndpoint({
+      auth, documents, router, logger, ingressMetrics, isAccepting,
+      maxFrameBytes: config.WS_MAX_FRAME_BYTES, authTimeoutMs: config.WS_AUTH_TIMEOUT,
+    });
+    const server = createIngressServer({
+      documents: createDocumentRoutes({ documents, auth, maxDocumentBytes: config.INGEST_MAX_DOCUMENT_BYTES }),
+      readiness, isAccepting, metrics, ingressMetrics, logger, onUpgrade: websockets.handleUpgrade,
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.INGRESS_PORT, config.INGRESS_HOST, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    service.onStop({
+      stop: async () => {
+        accepting = false;
+        await websockets.close();
+        const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const deadline = setTimeout(() => server.closeAllConnections(), HTTP_DRAIN_MS);
+        await drained;
+        clearTimeout(deadline);
+      },
+    });
+    await service.serve(dependencies);
+
+    const { port } = server.address() as AddressInfo;
+    const host = config.INGRESS_HOST.includes(':') ? `[${config.INGRESS_HOST}]` : config.INGRESS_HOST;
+    const url = `http://${host}:${port}`;
+    logger.info({ url, websocket: `ws://${host}:${port}/v1/ws`, instanceId: config.INGRESS_INSTANCE_ID, statusGroup: statusFeed.groupId }, 'ingress listening');
+    return { url, stop: () => service.stop() };
+  } catch (error) {
+    await service.stop();
+    throw error;
+  }
+};
+
+// Run directly: start, and let SIGTERM/SIGINT stop it (wired by service.serve).
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  try {
+    await runIngress();
+  } catch (error) {
+    process.stderr.write(`${error instanceof ConfigError ? error.message : `ingress failed to start: ${(error as Error).message}`}\n`);
+    process.exit(error instanceof ConfigError ? 2 : 1);
+  }
+}

@@ -1,0 +1,174 @@
+// One WebSocket connection: authentication, then frames in and frames out.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { WebSocket, type RawData } from 'ws';
+import type { Logger } from '@rivulet/observability';
+import { bearerToken, type ApiKeyPrincipal, type ApiKeyStore } from '../auth.js';
+import type { DocumentService } from '../documents/document-service.js';
+import { errorBody, invalidRequest, toIngressError } from '../errors.js';
+import type { IngressMetrics } from '../metrics.js';
+import type { StatusRouter, StatusTarget } from '../status/status-router.js';
+import { deleteTarget, FrameError, frameIdOf, ingestSubmission, parseFrame, type ClientFrame } from './frames.js';
+
+/** Close codes this server uses besides the standard ones. */
+export const CLOSE_UNAUTHORIZED = 4401;
+/** RFC 6455 1013 "try again later": the client stopped reading and its unsent frames piled up. */
+export const CLOSE_SLOW_CONSUMER = 1013;
+
+export interface SessionOptions {
+  auth: ApiKeyStore;
+  documents: DocumentService;
+  router: StatusRouter;
+  /** WS_AUTH_TIMEOUT. */
+  authTimeoutMs: number;
+  /** A socket with more unsent bytes than this is closed rather than buffered further. */
+  maxBufferedBytes: number;
+  logger: Logger;
+  ingressMetrics: IngressMetrics;
+}
+
+const CHAT_UNAVAILABLE = 'Chat is not available on this server yet; only ingest, delete_document and ping are. Use POST /v1/search for retrieval.';
+
+const toBuffer = (data: RawData): Buffer =>
+  Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+
+/** Serves one upgraded connection until it closes. Nothing in here may throw out of an event handler. */
+export const runSession = (socket: WebSocket, request: IncomingMessage, options: SessionOptions): void => {
+  const { auth, documents, router, authTimeoutMs, maxBufferedBytes, ingressMetrics } = options;
+  const sessionId = randomUUID();
+  const log = options.logger.child({ component: 'websocket', sessionId });
+
+  const send = (frame: object): void => {
+    if (socket.readyState !== WebSocket.OPEN) return;
+    if (socket.bufferedAmount > maxBufferedBytes) {
+      log.warn({ bufferedAmount: socket.bufferedAmount }, 'client is not reading its frames; closing');
+      socket.close(CLOSE_SLOW_CONSUMER, 'too much unsent data: read your frames');
+      return;
+    }
+    socket.send(JSON.stringify(frame), (error) => {
+      if (error) log.debug({ error: error.message }, 'frame not sent');
+    });
+  };
+  const sendError = (frameId: string | undefined, error: unknown, requestId: string): void => {
+    const ingressError = toIngressError(error, requestId);
+    if (ingressError.code === 'internal') log.error({ requestId, error }, 'frame failed');
+    send({ type: 'error', ...(frameId === undefined ? {} : { id: frameId }), ...errorBody(ingressError) });
+  };
+  const target: StatusTarget = {
+    send: (frame) => {
+      const before = socket.readyState;
+      send(frame);
+      ingressMetrics.statusPushes.inc({ outcome: before === WebSocket.OPEN && socket.readyState === WebSocket.OPEN ? 'sent' : 'dropped' });
+    },
+  };
+
+  // Authentication: the upgrade's Authorization header, or else the first frame within the timeout.
+  const refuse = (reason: string): void => {
+    if (socket.readyState === WebSocket.OPEN) socket.close(CLOSE_UNAUTHORIZED, reason);
+  };
+  const admit = async (token: string | undefined): Promise<ApiKeyPrincipal | undefined> => {
+    clearTimeout(authTimer);
+    if (token === undefined) {
+      refuse('unauthorized: authenticate with {"type":"auth","token":"<api-key>"}');
+      return undefined;
+    }
+    try {
+      const principal = await auth.lookup(token);
+      if (!principal) refuse('unauthorized: unknown or revoked API key');
+      else send({ type: 'ready', sessionId, tenant: principal.tenantId });
+      return principal;
+    } catch (error) {
+      log.error({ error }, 'API key lookup failed');
+      if (socket.readyState === WebSocket.OPEN) socket.close(1011, 'API keys cannot be checked right now; reconnect shortly');
+      return undefined;
+    }
+  };
+  const tokenOfFirstFrame = (data: Buffer, isBinary: boolean): string | undefined => {
+    if (isBinary) return undefined;
+    try {
+      const frame = parseFrame(data.toString('utf8'));
+      return frame.type === 'auth' && typeof frame.body.token === 'string' ? frame.body.token : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  let authTimer: NodeJS.Timeout | undefined;
+  let principal: Promise<ApiKeyPrincipal | undefined> | undefined;
+  const header = request.headers.authorization;
+  if (header !== undefined) principal = admit(bearerToken(header));
+  else authTimer = setTimeout(() => refuse(`unauthorized: no auth frame within ${authTimeoutMs}ms`), authTimeoutMs);
+
+  const ingest = async (who: ApiKeyPrincipal, frame: ClientFrame, requestId: string): Promise<void> => {
+    const frameId = frameIdOf(frame);
+    const prepared = documents.prepareUpsert(who, ingestSubmission(frame), requestId);
+    const watch = router.watch(target, frameId, prepared.reference, 'upsert', prepared.version);
+    try {
+      await documents.upsert(prepared);
+    } catch (error) {
+      watch.cancel();
+      throw error;
+    }
+    send({ type: 'ingest_status', id: frameId, documentId: prepared.reference.documentId, status: 'accepted' });
+    watch.open();
+  };
+
+  const remove = async (who: ApiKeyPrincipal, frame: ClientFrame, requestId: string): Promise<void> => {
+    const frameId = frameIdOf(frame);
+    const { documentId, collection } = deleteTarget(frame);
+    const reference = { tenantId: who.tenantId, collection, documentId };
+    const watch = router.watch(target, frameId, reference, 'delete', null);
+    try {
+      await documents.remove(who, reference, requestId);
+    } catch (error) {
+      watch.cancel();
+      throw error;
+    }
+    send({ type: 'ingest_status', id: frameId, documentId, status: 'accepted' });
+    watch.open();
+  };
+
+  const handleFrame = async (who: ApiKeyPrincipal, data: Buffer, isBinary: boolean): Promise<void> => {
+    const requestId = randomUUID();
+    let frame: ClientFrame | undefined;
+    try {
+      if (isBinary) throw invalidRequest('Binary frames are not accepted; send text frames with one JSON object each.');
+      frame = parseFrame(data.toString('utf8'));
+      ingressMetrics.frames.inc({ type: frame.type });
+      switch (frame.type) {
+        case 'ping':
+          return send({ type: 'pong' });
+        case 'auth':
+          throw invalidRequest('This socket is already authenticated.');
+        case 'chat':
+        case 'cancel':
+          throw invalidRequest(CHAT_UNAVAILABLE);
+        case 'ingest':
+          return await ingest(who, frame, requestId);
+        case 'delete_document':
+          return await remove(who, frame, requestId);
+      }
+    } catch (error) {
+      if (frame === undefined) ingressMetrics.frames.inc({ type: 'invalid' });
+      sendError(error instanceof FrameError ? error.frameId : frame?.id, error, requestId);
+    }
+  };
+
+  socket.on('message', (data, isBinary) => {
+    const bytes = toBuffer(data);
+    if (principal === undefined) {
+      principal = admit(tokenOfFirstFrame(bytes, isBinary));
+      return;
+    }
+    void principal
+      .then((who) => (who && socket.readyState === WebSocket.OPEN ? handleFrame(who, bytes, isBinary) : undefined))
+      .catch((error: unknown) => log.error({ error }, 'frame handling crashed'));
+  });
+  socket.on('error', (error) => log.debug({ error: error.message }, 'socket error'));
+  socket.once('close', (code) => {
+    clearTimeout(authTimer);
+    router.forget(target);
+    ingressMetrics.webSockets.dec();
+    log.debug({ code }, 'socket closed');
+  });
+  ingressMetrics.webSockets.inc();
+};
