@@ -1,0 +1,1 @@
+export { startPipeline, type Pipeline, type ProcessName } from '@rivulet/cli';
