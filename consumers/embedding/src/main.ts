@@ -1,6 +1,5 @@
 import { loadConfig } from '@rivulet/config';
-import { Worker } from '@rivulet/kafka';
-import { TOPICS, type EventRecords } from '@rivulet/schemas';
+import { TOPICS } from '@rivulet/schemas';
 import { createService } from '@rivulet/service';
 import { BatchingEmbedder } from './batcher.js';
 import { createRedisEmbeddingCache, type EmbeddingCache } from './cache.js';
@@ -50,17 +49,7 @@ export const runEmbeddingWorker = async (env: NodeJS.ProcessEnv = process.env): 
     },
   });
 
-  const worker = new Worker<EventRecords, 'chunk-created'>({
-    kafka: service.kafka, codec: service.codec, producer: service.producer, groupId: EMBEDDING_GROUP,
-    topics: [TOPICS.chunks], deadLetterTopic: TOPICS.deadLetter, eventTypes: ['chunk-created'],
-    handler: createEmbeddingHandler({ embedder, model }),
-    maxInFlightPerPartition: config.CONSUMER_MAX_IN_FLIGHT_PER_PARTITION, maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
-    retryInitialDelayMs: config.CONSUMER_RETRY_INITIAL_DELAY, retryMaxDelayMs: config.CONSUMER_RETRY_MAX_DELAY,
-    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT, heartbeatIntervalMs: config.KAFKA_HEARTBEAT_INTERVAL,
-    shutdownTimeoutMs: config.CONSUMER_SHUTDOWN_TIMEOUT, instrumentation: service.instrumentation,
-    logger: logger.child({ component: 'worker' }),
-  });
-  service.onStop(worker);
+  const worker = service.worker({ groupId: EMBEDDING_GROUP, topics: [TOPICS.chunks], eventTypes: ['chunk-created'], handler: createEmbeddingHandler({ embedder, model }) });
   await service.serve();
   await worker.start();
   logger.info({ group: EMBEDDING_GROUP }, 'embedding worker consuming');

@@ -1,6 +1,5 @@
 import { loadConfig } from '@rivulet/config';
-import { Worker } from '@rivulet/kafka';
-import { TOPICS, type EventRecords } from '@rivulet/schemas';
+import { TOPICS } from '@rivulet/schemas';
 import { createService } from '@rivulet/service';
 import { createPool, migrate } from '@rivulet/store';
 import { createChunkStore } from './chunk-store.js';
@@ -16,17 +15,7 @@ export const runIndexer = async (env: NodeJS.ProcessEnv = process.env): Promise<
   await migrate({ databaseUrl: config.DATABASE_URL });
   const pool = createPool({ databaseUrl: config.DATABASE_URL, max: config.INDEXER_DATABASE_POOL_SIZE, applicationName: 'rivulet-indexer' });
   service.onStop({ stop: () => pool.end() });
-  const worker = new Worker<EventRecords, 'chunk-embedded'>({
-    kafka: service.kafka, codec: service.codec, producer: service.producer, groupId: INDEXER_GROUP,
-    topics: [TOPICS.chunksEmbedded], deadLetterTopic: TOPICS.deadLetter,
-    eventTypes: ['chunk-embedded'], handler: createIndexerHandler({ store: createChunkStore(pool) }),
-    maxInFlightPerPartition: config.CONSUMER_MAX_IN_FLIGHT_PER_PARTITION, maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
-    retryInitialDelayMs: config.CONSUMER_RETRY_INITIAL_DELAY, retryMaxDelayMs: config.CONSUMER_RETRY_MAX_DELAY,
-    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT, heartbeatIntervalMs: config.KAFKA_HEARTBEAT_INTERVAL,
-    shutdownTimeoutMs: config.CONSUMER_SHUTDOWN_TIMEOUT, instrumentation: service.instrumentation,
-    logger: service.logger.child({ component: 'worker' }),
-  });
-  service.onStop(worker);
+  const worker = service.worker({ groupId: INDEXER_GROUP, topics: [TOPICS.chunksEmbedded], eventTypes: ['chunk-embedded'], handler: createIndexerHandler({ store: createChunkStore(pool) }) });
   await service.serve({ postgres: async () => void (await pool.query('SELECT 1')) });
   await worker.start();
   service.logger.info({ group: INDEXER_GROUP }, 'indexer consuming');

@@ -2,8 +2,7 @@ import { join } from 'node:path';
 import { loadConfig } from '@rivulet/config';
 import { chunkText, closeDocumentParsers, parseDocument } from '@rivulet/documents';
 import { loadWordPieceTokenizer, readModelSettings } from '@rivulet/embedding';
-import { Worker } from '@rivulet/kafka';
-import { TOPICS, type EventRecords } from '@rivulet/schemas';
+import { TOPICS } from '@rivulet/schemas';
 import { createService } from '@rivulet/service';
 import { createPool } from '@rivulet/store';
 import { ingestionConfigSchema } from './config.js';
@@ -34,16 +33,7 @@ export const runIngestionWorker = async (env: NodeJS.ProcessEnv = process.env): 
         ...(config.CHUNK_OVERLAP_TOKENS === undefined ? {} : { overlapTokens: config.CHUNK_OVERLAP_TOKENS }),
       }),
   });
-  const worker = new Worker<EventRecords, 'document-received'>({
-    kafka: service.kafka, codec: service.codec, producer: service.producer, groupId: INGESTION_GROUP,
-    topics: [TOPICS.documents], deadLetterTopic: TOPICS.deadLetter, eventTypes: ['document-received'], handler,
-    maxInFlightPerPartition: config.CONSUMER_MAX_IN_FLIGHT_PER_PARTITION, maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
-    retryInitialDelayMs: config.CONSUMER_RETRY_INITIAL_DELAY, retryMaxDelayMs: config.CONSUMER_RETRY_MAX_DELAY,
-    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT, heartbeatIntervalMs: config.KAFKA_HEARTBEAT_INTERVAL,
-    shutdownTimeoutMs: config.CONSUMER_SHUTDOWN_TIMEOUT, instrumentation: service.instrumentation,
-    logger: service.logger.child({ component: 'worker' }),
-  });
-  service.onStop(worker);
+  const worker = service.worker({ groupId: INGESTION_GROUP, topics: [TOPICS.documents], eventTypes: ['document-received'], handler });
   await service.serve({ postgres: async () => void (await pool.query('SELECT 1')) });
   await worker.start();
   service.logger.info({ group: INGESTION_GROUP, maxTokens }, 'ingestion worker consuming');

@@ -7,9 +7,11 @@ export const queries = {
   markProcessing: `
     UPDATE documents SET status = 'processing', error_code = NULL, error_message = NULL, updated_at = now()
     WHERE tenant_id = $1 AND collection = $2 AND document_id = $3 AND version = $4 AND status IN ('accepted', 'processing', 'failed')`,
+  // 'failed' is included: the ingress writes the row as failed ("not queued") before it publishes
+  // and flips it to accepted after, so this worker can see the row before the flip (0006-ingress).
   markFailed: `
     UPDATE documents SET status = 'failed', error_code = $5, error_message = $6, updated_at = now()
-    WHERE tenant_id = $1 AND collection = $2 AND document_id = $3 AND version = $4 AND status IN ('accepted', 'processing')`,
+    WHERE tenant_id = $1 AND collection = $2 AND document_id = $3 AND version = $4 AND status IN ('accepted', 'processing', 'failed')`,
   /** An upload of the version already indexed: nothing to do but say so. */
   markUnchanged: `
     UPDATE documents SET status = 'completed', error_code = NULL, error_message = NULL, updated_at = now()

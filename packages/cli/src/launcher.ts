@@ -6,6 +6,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createKafkaClient, deleteTopics, ensureTopics, silentLogger } from '@rivulet/kafka';
+import { topicDefinitions } from './topics.js';
 
 const bin = fileURLToPath(new URL('../bin/rivulet.js', import.meta.url));
 
@@ -33,6 +35,11 @@ export interface PipelineOptions {
   processes?: ProcessName[];
   /** Extra environment for every process (e.g. tunables under test). */
   env?: Record<string, string>;
+  /**
+   * Topics and consumer groups of its own (KAFKA_TOPIC_PREFIX), created at start and deleted
+   * at close, so concurrent pipelines on one cluster never see each other's events. Default true.
+   */
+  isolated?: boolean;
 }
 
 /**
@@ -40,15 +47,18 @@ export interface PipelineOptions {
  * child processes on the real services, each with its own ops port, logs in a temp folder.
  * A tenant and API key of its own keep its data apart. Tests and benchmarks use it.
  */
-export const startPipeline = async ({ processes = ['ingress', 'ingestion', 'embedding', 'indexer'], env = {} }: PipelineOptions = {}) => {
+export const startPipeline = async ({ processes = ['ingress', 'ingestion', 'embedding', 'indexer'], env = {}, isolated = true }: PipelineOptions = {}) => {
   const logs = await mkdtemp(join(tmpdir(), 'rivulet-e2e-'));
   const tenant = `e2e-${randomBytes(4).toString('hex')}`;
+  const topicPrefix = isolated ? `${tenant}.` : (env.KAFKA_TOPIC_PREFIX ?? '');
+  const kafka = createKafkaClient({ brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','), clientId: 'rivulet-launcher', logger: silentLogger });
+  if (isolated) await ensureTopics(kafka, topicDefinitions(), { prefix: topicPrefix });
   const apiKey = `key-${randomBytes(12).toString('hex')}`;
   const ingressPort = await freePort();
   const running = new Map<ProcessName, Running>();
   const shared: Record<string, string> = {
     LOG_LEVEL: 'info', RIVULET_ENV: 'test', KAFKA_SESSION_TIMEOUT: '6s', KAFKA_HEARTBEAT_INTERVAL: '1s',
-    RIVULET_API_KEYS: `${tenant}:${apiKey}`, INGRESS_PORT: String(ingressPort), ...env,
+    RIVULET_API_KEYS: `${tenant}:${apiKey}`, INGRESS_PORT: String(ingressPort), KAFKA_TOPIC_PREFIX: topicPrefix, ...env,
   };
 
   const start = async (name: ProcessName): Promise<void> => {
@@ -97,8 +107,19 @@ export const startPipeline = async ({ processes = ['ingress', 'ingestion', 'embe
       }
       return total;
     },
+    topicPrefix,
     close: async (): Promise<void> => {
       await Promise.all([...running.keys()].map((name) => stop(name)));
+      if (!isolated) return;
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const groups = (await admin.listGroups()).groups.map((group) => group.groupId).filter((id) => id.startsWith(topicPrefix));
+        if (groups.length > 0) await admin.deleteGroups(groups).catch(() => undefined);
+      } finally {
+        await admin.disconnect();
+      }
+      await deleteTopics(kafka, topicDefinitions().map((topic) => topicPrefix + topic.name)).catch(() => undefined);
     },
   };
 };

@@ -53,6 +53,14 @@ export const baseVariables = ({ processName, repositoryRoot = checkoutRoot(), de
       schema: kafkaClientId(),
       default: `rivulet-${processName}`, documentedDefault: 'rivulet-<process>',
     }),
+    KAFKA_TOPIC_PREFIX: variable({
+      description: 'Prepended to every topic and consumer group name, so several environments (or test runs) can share one Kafka cluster; empty by default.',
+      schema: fromParser((value) => {
+        if (!/^[A-Za-z0-9._-]*$/.test(value)) throw new TypeError('expected letters, digits, ".", "_" or "-"');
+        return value;
+      }),
+      default: '', documentedDefault: '(empty)',
+    }),
     SCHEMA_REGISTRY_URL: variable({
       description: 'Base URL of the Confluent-compatible schema registry API.',
       schema: url({ protocols: ['http:', 'https:'] }), default: 'http://127.0.0.1:8081/apis/ccompat/v7',

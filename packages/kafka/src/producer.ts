@@ -26,6 +26,11 @@ export interface EventProducerOptions<Events extends EventMap> {
   kafka: Kafka;
   codec: EventCodec<Events>;
   instrumentation?: Pick<PipelineInstrumentation, 'produced'>;
+  /**
+   * Prepended to every topic name (`KAFKA_TOPIC_PREFIX`): several environments, or test runs,
+   * share one cluster without seeing each other's events. Code keeps naming topics by constant.
+   */
+  topicPrefix?: string;
 }
 
 interface EnvelopeLike {
@@ -44,8 +49,10 @@ export class EventProducer<Events extends EventMap = EventMap> {
   private readonly codec: EventCodec<Events>;
   private readonly instrumentation: Pick<PipelineInstrumentation, 'produced'> | undefined;
   private connected: Promise<void> | undefined;
+  readonly topicPrefix: string;
 
-  constructor({ kafka, codec, instrumentation }: EventProducerOptions<Events>) {
+  constructor({ kafka, codec, instrumentation, topicPrefix = '' }: EventProducerOptions<Events>) {
+    this.topicPrefix = topicPrefix;
     // maxInFlightRequests 1 keeps the idempotent producer's sequence numbers in order.
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     this.codec = codec;
@@ -72,9 +79,10 @@ export class EventProducer<Events extends EventMap = EventMap> {
         ...event.headers,
       };
       headers[HEADERS.traceparent] ??= childTraceparent(undefined);
-      const messages = byTopic.get(event.topic) ?? [];
+      const topic = this.topicPrefix + event.topic;
+      const messages = byTopic.get(topic) ?? [];
       messages.push({ key: event.key, value, headers, ...(event.partition === undefined ? {} : { partition: event.partition }) });
-      byTopic.set(event.topic, messages);
+      byTopic.set(topic, messages);
     }
     try {
       await this.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });

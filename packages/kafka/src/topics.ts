@@ -18,7 +18,8 @@ export interface TopicChange {
  * (partitions can only grow). Topics are never auto-created by the broker, so this
  * is the one way they come to exist.
  */
-export const ensureTopics = async (kafka: Kafka, topics: readonly TopicDefinition[], replicationFactor = 1): Promise<TopicChange[]> => {
+export const ensureTopics = async (kafka: Kafka, declared: readonly TopicDefinition[], { replicationFactor = 1, prefix = '' }: { replicationFactor?: number; prefix?: string } = {}): Promise<TopicChange[]> => {
+  const topics = declared.map((topic) => ({ ...topic, name: prefix + topic.name }));
   const admin = kafka.admin();
   await admin.connect();
   try {

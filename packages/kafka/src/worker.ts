@@ -59,6 +59,11 @@ export class Worker<Events extends EventMap = EventMap, In extends keyof Events 
       shutdownTimeoutMs: 30_000, instrumentation: noInstrumentation, logger: silentLogger,
       ...options,
     };
+    // The producer's topic prefix (KAFKA_TOPIC_PREFIX) names this environment's topics and groups;
+    // outputs and dead letters get it from the producer itself.
+    const prefix = this.options.producer.topicPrefix;
+    this.options.groupId = prefix + this.options.groupId;
+    this.options.topics = this.options.topics.map((topic) => prefix + topic);
     const { kafka, groupId, sessionTimeoutMs, heartbeatIntervalMs, logger, instrumentation } = this.options;
     this.consumer = kafka.consumer({
       groupId, sessionTimeout: sessionTimeoutMs, heartbeatInterval: heartbeatIntervalMs,

@@ -1,1 +1,1 @@
-export { createService, type Service, type ServiceSettings, type ReadinessCheck } from './service.js';
+export { createService, type Service, type ServiceSettings, type ConsumerSettings, type ServiceWorkerOptions, type ReadinessCheck } from './service.js';

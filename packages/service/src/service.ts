@@ -1,18 +1,36 @@
-import { createKafkaClient, EventCodec, EventProducer, stopOnSignals, type Kafka, type Stoppable } from '@rivulet/kafka';
+import { createKafkaClient, EventCodec, EventProducer, stopOnSignals, Worker, type Kafka, type Stoppable, type WorkerOptions } from '@rivulet/kafka';
 import { createLogger, createMetrics, createPipelineMetrics, startOpsServer, type Logger, type Metrics, type OpsServer } from '@rivulet/observability';
-import { EVENT_TYPES, type EventRecords } from '@rivulet/schemas';
+import { EVENT_TYPES, TOPICS, type EventRecords, type EventType } from '@rivulet/schemas';
 
 /** The base settings every process reads (a subset of `baseVariables` from @rivulet/config). */
 export interface ServiceSettings {
   LOG_LEVEL: string;
   KAFKA_BROKERS: readonly string[];
   KAFKA_CLIENT_ID: string;
+  KAFKA_TOPIC_PREFIX: string;
   SCHEMA_REGISTRY_URL: string;
   OPS_HOST: string;
   OPS_PORT: number;
 }
 
+/** The consumer tunables (`withKafkaConsumer` in @rivulet/config), for processes that consume. */
+export interface ConsumerSettings {
+  KAFKA_SESSION_TIMEOUT: number;
+  KAFKA_HEARTBEAT_INTERVAL: number;
+  CONSUMER_MAX_IN_FLIGHT_PER_PARTITION: number;
+  CONSUMER_MAX_ATTEMPTS: number;
+  CONSUMER_RETRY_INITIAL_DELAY: number;
+  CONSUMER_RETRY_MAX_DELAY: number;
+  CONSUMER_SHUTDOWN_TIMEOUT: number;
+}
+
 export type ReadinessCheck = () => Promise<void>;
+
+/** What a process decides about its consumer; the rest comes from the service and its settings. */
+export type ServiceWorkerOptions<In extends EventType> = Omit<
+  WorkerOptions<EventRecords, In>,
+  'kafka' | 'codec' | 'producer' | 'instrumentation' | 'logger' | 'deadLetterTopic'
+> & { deadLetterTopic?: string };
 
 /** What a process's main.ts builds its worker or server from. */
 export interface Service {
@@ -23,6 +41,11 @@ export interface Service {
   codec: EventCodec<EventRecords>;
   producer: EventProducer<EventRecords>;
   instrumentation: ReturnType<typeof createPipelineMetrics>;
+  /**
+   * A consumer on this service's client, codec, producer, metrics and logger, with the consumer
+   * tunables from the settings; stopped on shutdown before the producer.
+   */
+  worker<In extends EventType>(options: ServiceWorkerOptions<In>): Worker<EventRecords, In>;
   /** Adds something to stop on shutdown; stopped in reverse order of registration. */
   onStop(component: Stoppable): void;
   /** Starts the /health, /ready, /metrics server and installs the SIGTERM/SIGINT handlers. */
@@ -35,13 +58,13 @@ export interface Service {
  * The shared wiring of every Rivulet process: one root logger, one metrics registry, the
  * Kafka client, registry codec and producer, the ops server, and ordered shutdown.
  */
-export const createService = (name: string, settings: ServiceSettings, { exit }: { exit?: (code: number) => void } = {}): Service => {
+export const createService = (name: string, settings: ServiceSettings & Partial<ConsumerSettings>, { exit }: { exit?: (code: number) => void } = {}): Service => {
   const logger = createLogger({ name, level: settings.LOG_LEVEL as 'info' });
   const metrics = createMetrics();
   const instrumentation = createPipelineMetrics(metrics);
   const kafka = createKafkaClient({ brokers: [...settings.KAFKA_BROKERS], clientId: settings.KAFKA_CLIENT_ID, logger });
   const codec = new EventCodec<EventRecords>({ registryUrl: settings.SCHEMA_REGISTRY_URL, catalog: EVENT_TYPES });
-  const producer = new EventProducer<EventRecords>({ kafka, codec, instrumentation });
+  const producer = new EventProducer<EventRecords>({ kafka, codec, instrumentation, topicPrefix: settings.KAFKA_TOPIC_PREFIX });
   const stoppables: Stoppable[] = [producer];
   let ops: OpsServer | undefined;
   let stopping: Promise<void> | undefined;
@@ -65,6 +88,24 @@ export const createService = (name: string, settings: ServiceSettings, { exit }:
   return {
     name, logger, metrics, kafka, codec, producer, instrumentation,
     onStop: (component) => stoppables.push(component),
+    worker: <In extends EventType>(options: ServiceWorkerOptions<In>) => {
+      const tunables = {
+        ...(settings.KAFKA_SESSION_TIMEOUT === undefined ? {} : { sessionTimeoutMs: settings.KAFKA_SESSION_TIMEOUT }),
+        ...(settings.KAFKA_HEARTBEAT_INTERVAL === undefined ? {} : { heartbeatIntervalMs: settings.KAFKA_HEARTBEAT_INTERVAL }),
+        ...(settings.CONSUMER_MAX_IN_FLIGHT_PER_PARTITION === undefined ? {} : { maxInFlightPerPartition: settings.CONSUMER_MAX_IN_FLIGHT_PER_PARTITION }),
+        ...(settings.CONSUMER_MAX_ATTEMPTS === undefined ? {} : { maxAttempts: settings.CONSUMER_MAX_ATTEMPTS }),
+        ...(settings.CONSUMER_RETRY_INITIAL_DELAY === undefined ? {} : { retryInitialDelayMs: settings.CONSUMER_RETRY_INITIAL_DELAY }),
+        ...(settings.CONSUMER_RETRY_MAX_DELAY === undefined ? {} : { retryMaxDelayMs: settings.CONSUMER_RETRY_MAX_DELAY }),
+        ...(settings.CONSUMER_SHUTDOWN_TIMEOUT === undefined ? {} : { shutdownTimeoutMs: settings.CONSUMER_SHUTDOWN_TIMEOUT }),
+      };
+      const worker = new Worker<EventRecords, In>({
+        kafka, codec, producer, instrumentation, deadLetterTopic: TOPICS.deadLetter,
+        logger: logger.child({ component: 'worker', group: options.groupId }),
+        ...tunables, ...options,
+      });
+      stoppables.push(worker);
+      return worker;
+    },
     serve: async (readiness = {}) => {
       const admin = kafka.admin();
       ops = await startOpsServer({

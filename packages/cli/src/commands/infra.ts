@@ -38,7 +38,7 @@ export const up = async (config: CliConfig): Promise<number> => {
   const applied = await migrate({ databaseUrl: config.DATABASE_URL });
   say(`[postgres] migrations: ${applied.length === 0 ? 'up to date' : `applied ${applied.join(', ')}`}`);
   const kafka = cliKafka(config);
-  const changes = await ensureTopics(kafka, topicDefinitions());
+  const changes = await ensureTopics(kafka, topicDefinitions(), { prefix: config.KAFKA_TOPIC_PREFIX });
   const created = changes.filter((change) => change.action !== 'unchanged');
   say(`[kafka] topics: ${created.length === 0 ? `${changes.length} present` : created.map((change) => `${change.name} ${change.action}`).join(', ')}`);
   const ids = await cliCodec(config).registerAll();

@@ -44,7 +44,8 @@ export const createStatusFeed = ({ kafka, codec, producer, router, instanceId, i
     instrumentation: {
       ...instrumentation,
       rebalance: (event) => {
-        if (event.group === groupId) joined = event.assigned.some(({ partitions }) => partitions.length > 0);
+        // The worker's group carries the producer's topic prefix (KAFKA_TOPIC_PREFIX).
+        if (event.group === producer.topicPrefix + groupId) joined = event.assigned.some(({ partitions }) => partitions.length > 0);
         instrumentation.rebalance(event);
       },
     },
