@@ -6,6 +6,7 @@ import * as schemas from './commands/schemas.js';
 import { worker, WORKERS } from './commands/worker.js';
 import { ingest, type IngestOptions } from './commands/ingest.js';
 import { ingress } from './commands/ingress.js';
+import { start } from './commands/start.js';
 import { warn } from './output.js';
 
 /**
@@ -43,6 +44,11 @@ export const main = async (argv: readonly string[]): Promise<number> => {
     .option('--schemas-dir <path>', 'folder of .avsc files')
     .action(action((config, options: schemas.CheckOptions) => schemas.register(config, options)));
 
+  program
+    .command('start')
+    .description('Start the backing services, then the ingress and one instance of every worker, supervised in the foreground; Ctrl-C stops them.')
+    .option('--no-infra', 'do not run `infra up` first (the services are managed elsewhere)')
+    .action(action((config, options: { infra?: boolean }) => start(config, options)));
   program
     .command('ingress')
     .description('Run one ingress process (HTTP API and WebSocket) in the foreground; Ctrl-C stops it. Run more to scale out.')
