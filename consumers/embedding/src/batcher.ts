@@ -26,7 +26,8 @@ export const contentHash = (text: string): string => `sha256:${createHash('sha25
  * Dynamic batching: texts from any number of concurrent handlers (any partition) are collected
  * until `maxBatchSize` or `maxWaitMs`, whichever comes first; the cache is read in one MGET,
  * identical texts are embedded once, and the model runs once per batch. One batch runs at a
- * time: while it does, the next one fills, which is what keeps batches full under load.
+ * time: while it does (the model runs in its own thread), the next one fills, and it starts the
+ * moment the model is free. That is what keeps batches full under load.
  */
 export class BatchingEmbedder {
   private readonly model: EmbeddingModel;
@@ -36,7 +37,7 @@ export class BatchingEmbedder {
   private readonly onBatch: BatchingEmbedderOptions['onBatch'];
   private queue: Pending[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> = Promise.resolve();
+  private busy = false;
 
   constructor({ model, cache, maxBatchSize = 32, maxWaitMs = 5, onBatch }: BatchingEmbedderOptions) {
     this.model = model;
@@ -54,18 +55,28 @@ export class BatchingEmbedder {
   embed(text: string): Promise<Float32Array> {
     return new Promise((resolve, reject) => {
       this.queue.push({ text, key: this.keyFor(text), resolve, reject });
-      if (this.queue.length >= this.maxBatchSize) this.flush();
-      else this.timer ??= setTimeout(() => this.flush(), this.maxWaitMs);
+      this.schedule();
     });
   }
 
-  private flush(): void {
+  /** While a batch runs, the queue just grows: the batch's end takes the next one at once. */
+  private schedule(): void {
+    if (this.busy) return;
+    if (this.queue.length >= this.maxBatchSize) this.dispatch();
+    else this.timer ??= setTimeout(() => this.dispatch(), this.maxWaitMs);
+  }
+
+  private dispatch(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.busy || this.queue.length === 0) return;
+    this.busy = true;
     const batch = this.queue.splice(0, this.maxBatchSize);
-    if (batch.length === 0) return;
-    if (this.queue.length > 0) this.timer = setTimeout(() => this.flush(), this.maxWaitMs);
-    this.running = this.running.then(() => this.run(batch));
+    void this.run(batch).finally(() => {
+      this.busy = false;
+      // Whatever queued meanwhile has already waited a whole batch: no extra wait.
+      this.dispatch();
+    });
   }
 
   private async run(batch: Pending[]): Promise<void> {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createOpenAiCompatibleEmbeddingModel, loadOnnxEmbeddingModel, type EmbeddingModel } from '@rivulet/embedding';
+import { createOpenAiCompatibleEmbeddingModel, loadThreadedOnnxEmbeddingModel, type EmbeddingModel } from '@rivulet/embedding';
 import { DEFAULT_MODEL_FOLDER } from './config.js';
 
 export interface ModelSettings {
@@ -24,7 +24,8 @@ export const loadConfiguredModel = async (settings: ModelSettings): Promise<Embe
       ...(settings.EMBEDDING_OPENAI_API_KEY ? { apiKey: settings.EMBEDDING_OPENAI_API_KEY } : {}),
     });
   }
-  return loadOnnxEmbeddingModel({
+  // In a thread of its own, so the model never stops this process's Kafka I/O and heartbeats.
+  return loadThreadedOnnxEmbeddingModel({
     modelDirectory: settings.EMBEDDING_MODEL_DIR ?? join(settings.RIVULET_HOME, DEFAULT_MODEL_FOLDER),
     variant: settings.EMBEDDING_MODEL_VARIANT,
     intraOpThreads: settings.EMBEDDING_THREADS,

@@ -69,3 +69,26 @@ test('a text the model refuses fails only its own request; the rest of the batch
   assert.deepEqual(results.map((result) => result.status), ['fulfilled', 'rejected', 'fulfilled']);
   assert.equal(((results[1] as PromiseRejectedResult).reason as EmbeddingError).code, 'input_too_long');
 });
+
+test('texts arriving while the model is busy wait for it and go in one batch, not many small ones', async () => {
+  const calls: number[] = [];
+  const slow: EmbeddingModel = {
+    id: 'slow', version: '1', dimension: 2, maxTokens: 256, tokenizer: undefined,
+    embed: async (texts) => {
+      calls.push(texts.length);
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      return texts.map(() => Float32Array.from([1, 0]));
+    },
+    close: () => Promise.resolve(),
+  };
+  const embedder = new BatchingEmbedder({ model: slow, cache: memoryCache(), maxBatchSize: 32, maxWaitMs: 5 });
+  const first = embedder.embed('first');
+  await new Promise((resolve) => setTimeout(resolve, 15));
+  const later: Promise<Float32Array>[] = [];
+  for (let index = 0; index < 20; index += 1) {
+    later.push(embedder.embed(`later ${index}`));
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await Promise.all([first, ...later]);
+  assert.deepEqual(calls, [1, 20]);
+});

@@ -14,3 +14,4 @@ export { createOpenAiCompatibleEmbeddingModel } from './openai-compatible-model.
 export type { OpenAiCompatibleEmbeddingOptions } from './openai-compatible-model.js';
 export { cosineSimilarity } from './vectors.js';
 export { readModelSettings, type ModelSettings } from './model-files.js';
+export { loadThreadedOnnxEmbeddingModel } from './model-thread.js';
