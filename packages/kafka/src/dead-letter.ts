@@ -1,32 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
+import type { EventDeadLettered, EventDeadLetteredPayload } from '@rivulet/schemas';
 import type { ClassifiedError } from './errors.js';
 import { HEADERS, type HeaderMap } from './headers.js';
 
-/** The dead-letter envelope's payload (schemas/avro/event-dead-lettered.avsc). */
-export interface DeadLetterPayload {
-  originalTopic: string;
-  originalPartition: number;
-  originalOffset: string;
-  originalTimestamp: number | null;
-  originalKey: Buffer | null;
-  originalValue: Buffer | null;
-  originalHeaders: Record<string, string>;
-  consumerGroup: string;
-  errorCode: string;
-  errorMessage: string;
-  retriable: boolean;
-  attempts: number;
-  failedAt: number;
-}
-
-export interface DeadLetterEvent {
-  eventId: string;
-  tenantId: string;
-  correlationId: string;
-  occurredAt: number;
-  payload: DeadLetterPayload;
-}
+/** The dead-letter envelope (schemas/avro/event-dead-lettered.avsc), as generated in @rivulet/schemas. */
+export type DeadLetterEvent = EventDeadLettered;
+export type DeadLetterPayload = EventDeadLetteredPayload;
 
 export const DEAD_LETTER_EVENT_TYPE = 'event-dead-lettered';
 
