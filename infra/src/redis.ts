@@ -34,6 +34,9 @@ export const createRedisService = (options: ResolvedOptions): ServiceDefinition 
         '--port', String(options.redisPort),
         '--save', '',
         '--appendonly', 'no',
+        // A cache: bounded, evicting the least recently used keys instead of refusing writes.
+        '--maxmemory', '1gb',
+        '--maxmemory-policy', 'allkeys-lru',
         '--daemonize', 'no',
         '--dir', directory,
         '--pidfile', join(options.runDirectory, 'redis-server.pid'),
