@@ -1,5 +1,5 @@
 import pgvector from 'pgvector';
-import { withTransaction, type Pool } from '@rivulet/store';
+import { withTransaction, type Pool, type PoolClient } from '@rivulet/store';
 import type { Chunk, Embedding } from '@rivulet/schemas';
 import { createVectorIndex, queries } from './queries.js';
 
@@ -52,25 +52,31 @@ export const createChunkStore = (pool: Pool): ChunkStore => {
       }
       const version = await indexVersion(embedding);
       const scope = [tenantId, chunk.collection, chunk.documentId, chunk.documentVersion, version.id];
+      // Named queries are prepared once per connection: this runs once per chunk.
+      const run = <Row extends object = object>(name: keyof typeof queries, values: unknown[]) =>
+        (client: PoolClient) => client.query<Row>({ name: `indexer.${name}`, text: queries[name], values });
       return withTransaction(pool, async (client) => {
-        await client.query(queries.upsertChunk, [
+        await run('upsertChunk', [
           tenantId, chunk.collection, chunk.documentId, chunk.documentVersion, chunk.index, version.id, chunk.chunkId, chunk.chunkCount,
           chunk.title, chunk.text, chunk.startOffset, chunk.endOffset, chunk.contentHash, chunk.metadata,
           pgvector.toSql(embedding.vector), embedding.modelId, embedding.modelVersion,
-        ]);
-        await client.query(queries.adoptDocument, [tenantId, chunk.collection, chunk.documentId, chunk.documentVersion, chunk.title]);
-        const document = (await client.query<{ version: string | null }>(queries.lockDocument, scope.slice(0, 3))).rows[0];
+        ])(client);
+        let document = (await run<{ version: string | null }>('lockDocument', scope.slice(0, 3))(client)).rows[0];
+        if (!document) {
+          await run('adoptDocument', [tenantId, chunk.collection, chunk.documentId, chunk.documentVersion, chunk.title])(client);
+          document = (await run<{ version: string | null }>('lockDocument', scope.slice(0, 3))(client)).rows[0];
+        }
         if (document?.version !== chunk.documentVersion) {
-          await client.query(queries.dropStaleVersion, scope.slice(0, 4));
+          await run('dropStaleVersion', scope.slice(0, 4))(client);
           return { outcome: 'stale' };
         }
-        const { count, visible } = (await client.query<{ count: number; visible: boolean }>(queries.countVersionChunks, scope)).rows[0]!;
+        const { count, visible } = (await run<{ count: number; visible: boolean }>('countVersionChunks', scope)(client)).rows[0]!;
         if (count < chunk.chunkCount) return { outcome: 'pending' };
         if (!visible) {
-          await client.query(queries.dropOtherVersions, scope);
-          await client.query(queries.showVersion, scope);
+          await run('dropOtherVersions', scope)(client);
+          await run('showVersion', scope)(client);
         }
-        if (version.active) await client.query(queries.completeDocument, [...scope.slice(0, 4), chunk.chunkCount]);
+        if (version.active) await run('completeDocument', [...scope.slice(0, 4), chunk.chunkCount])(client);
         return { outcome: 'completed', chunkCount: chunk.chunkCount, active: version.active };
       });
     },

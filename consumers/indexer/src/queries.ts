@@ -7,12 +7,14 @@ export const queries = {
            CASE WHEN EXISTS (SELECT 1 FROM index_versions WHERE state = 'active') THEN 'building' ELSE 'active' END,
            CASE WHEN EXISTS (SELECT 1 FROM index_versions WHERE state = 'active') THEN NULL ELSE now() END
     ON CONFLICT (model_id, model_version) DO NOTHING`,
+  // DO NOTHING on a redelivery: the key (document version = hash of the bytes, chunk index, index
+  // version = model version) fixes the text and the vector; an update would only leave a dead
+  // tuple and a second HNSW entry behind.
   upsertChunk: `
     INSERT INTO chunks (tenant_id, collection, document_id, document_version, chunk_index, index_version, chunk_id, chunk_count,
                         title, text, start_offset, end_offset, content_hash, metadata, embedding, model_id, model_version)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::vector, $16, $17)
-    ON CONFLICT (tenant_id, collection, document_id, document_version, chunk_index, index_version)
-    DO UPDATE SET embedding = EXCLUDED.embedding, text = EXCLUDED.text, chunk_count = EXCLUDED.chunk_count`,
+    ON CONFLICT (tenant_id, collection, document_id, document_version, chunk_index, index_version) DO NOTHING`,
   lockDocument: `
     SELECT version, current_version, status FROM documents
     WHERE tenant_id = $1 AND collection = $2 AND document_id = $3 FOR UPDATE`,
