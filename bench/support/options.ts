@@ -1,0 +1,27 @@
+import { parseArgs } from 'node:util';
+
+type Spec = Record<string, { type: 'string' | 'boolean'; default?: string | boolean; description: string }>;
+
+/**
+ * Command-line options of a benchmark (`--name value`, `--flag`), with `--help` listing them.
+ * Numbers are parsed by `integerOption`, so a typo fails loudly instead of benchmarking nothing.
+ */
+export const readOptions = <S extends Spec>(usage: string, spec: S, argv = process.argv.slice(2)) => {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: { ...Object.fromEntries(Object.entries(spec).map(([name, { type, default: value }]) => [name, value === undefined ? { type } : { type, default: value }])), help: { type: 'boolean' } },
+  });
+  if (values.help) {
+    console.log(usage);
+    for (const [name, { type, description, default: value }] of Object.entries(spec)) console.log(`  --${name.padEnd(18)} ${description}${value === undefined || type === 'boolean' ? '' : ` (default ${String(value)})`}`);
+    process.exit(0);
+  }
+  return values as { [K in keyof S]: S[K]['type'] extends 'boolean' ? boolean : string | undefined };
+};
+
+export const integerOption = (name: string, value: string | undefined, minimum = 1): number => {
+  const parsed = Number(value);
+  if (value === undefined || !Number.isInteger(parsed) || parsed < minimum) throw new Error(`--${name} must be a whole number of at least ${minimum}, got ${String(value)}`);
+  return parsed;
+};
