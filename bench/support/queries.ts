@@ -18,9 +18,8 @@ SELECT document_id, error_code, error_message
 
 /** Chunk rows still stored for a collection (after deletes, this falls to zero). */
 export const CHUNK_ROWS = `
-SELECT count(*)::int AS rows, count(*) FILTER (WHERE visible)::int AS visible
-  FROM chunks
- WHERE tenant_id = $1 AND collection = $2`;
+SELECT (SELECT count(*) FROM chunks WHERE tenant_id = $1 AND collection = $2)::int
+     + (SELECT count(*) FROM pending_chunks WHERE tenant_id = $1 AND collection = $2)::int AS rows`;
 
 /**
  * The nearest chunks to a query vector among a tenant's visible chunks of the active index
@@ -34,7 +33,7 @@ SELECT document_id, max(score)::float8 AS score, count(*)::int AS chunks
   FROM (SELECT c.document_id, 1 - (c.embedding::vector(${dimension}) <=> $3::vector(${dimension})) AS score
           FROM chunks c
           JOIN index_versions v ON v.id = c.index_version AND v.state = 'active'
-         WHERE c.tenant_id = $1 AND c.collection = $2 AND c.visible
+         WHERE c.tenant_id = $1 AND c.collection = $2
          ORDER BY c.embedding::vector(${dimension}) <=> $3::vector(${dimension})
          LIMIT $4) nearest
  GROUP BY document_id
@@ -48,9 +47,9 @@ SELECT count(*)::int AS chunks, count(DISTINCT c.document_id)::int AS documents,
        count(DISTINCT c.document_id) FILTER (WHERE per.chunks = 1)::int AS single_chunk_documents
   FROM chunks c
   JOIN index_versions v ON v.id = c.index_version AND v.state = 'active'
-  JOIN (SELECT document_id, count(*) AS chunks FROM chunks WHERE tenant_id = $1 AND collection = $2 AND visible GROUP BY document_id) per
+  JOIN (SELECT document_id, count(*) AS chunks FROM chunks WHERE tenant_id = $1 AND collection = $2 GROUP BY document_id) per
     ON per.document_id = c.document_id
- WHERE c.tenant_id = $1 AND c.collection = $2 AND c.visible`;
+ WHERE c.tenant_id = $1 AND c.collection = $2`;
 
 /**
  * Visible chunks with their text, title and stored vector (pgvector's text form), in a fixed
@@ -60,6 +59,6 @@ export const CHUNKS_WITH_VECTORS = `
 SELECT c.document_id, c.chunk_index, c.title, c.text, c.embedding::text AS embedding
   FROM chunks c
   JOIN index_versions v ON v.id = c.index_version AND v.state = 'active'
- WHERE c.tenant_id = $1 AND c.collection = $2 AND c.visible
+ WHERE c.tenant_id = $1 AND c.collection = $2
  ORDER BY md5(c.document_id || '/' || c.chunk_index)
  LIMIT $3`;

@@ -21,9 +21,11 @@ export interface ChunkStore {
 }
 
 /**
- * Upserts a chunk (idempotent: keyed by document, version, index and index version) and, under
- * a lock on the document row, shows a version's chunks and drops the previous version's in one
- * transaction once all of them are in. Search filters on `visible`, so it never sees a mix.
+ * Under a lock on the document row: adds the chunk to pending_chunks (idempotent: keyed by
+ * document, version, index and index version), and once all of the version's chunks are there,
+ * moves them into the searchable chunks table and drops the previous version's, in one
+ * transaction. Search reads only `chunks`, so it never sees a mix or half a version, and each
+ * chunk enters the HNSW and full-text indexes once.
  */
 export const createChunkStore = (pool: Pool): ChunkStore => {
   const versions = new Map<string, Promise<IndexVersion>>();
@@ -56,25 +58,28 @@ export const createChunkStore = (pool: Pool): ChunkStore => {
       const run = <Row extends object = object>(name: keyof typeof queries, values: unknown[]) =>
         (client: PoolClient) => client.query<Row>({ name: `indexer.${name}`, text: queries[name], values });
       return withTransaction(pool, async (client) => {
-        await run('upsertChunk', [
-          tenantId, chunk.collection, chunk.documentId, chunk.documentVersion, chunk.index, version.id, chunk.chunkId, chunk.chunkCount,
-          chunk.title, chunk.text, chunk.startOffset, chunk.endOffset, chunk.contentHash, chunk.metadata,
-          pgvector.toSql(embedding.vector), embedding.modelId, embedding.modelVersion,
-        ])(client);
-        let document = (await run<{ version: string | null }>('lockDocument', scope.slice(0, 3))(client)).rows[0];
+        const key = scope.slice(0, 3);
+        let document = (await run<{ version: string | null }>('lockDocument', key)(client)).rows[0];
         if (!document) {
           await run('adoptDocument', [tenantId, chunk.collection, chunk.documentId, chunk.documentVersion, chunk.title])(client);
-          document = (await run<{ version: string | null }>('lockDocument', scope.slice(0, 3))(client)).rows[0];
+          document = (await run<{ version: string | null }>('lockDocument', key)(client)).rows[0];
         }
         if (document?.version !== chunk.documentVersion) {
           await run('dropStaleVersion', scope.slice(0, 4))(client);
           return { outcome: 'stale' };
         }
-        const { count, visible } = (await run<{ count: number; visible: boolean }>('countVersionChunks', scope)(client)).rows[0]!;
-        if (count < chunk.chunkCount) return { outcome: 'pending' };
-        if (!visible) {
+        const { shown } = (await run<{ shown: boolean }>('versionShown', scope)(client)).rows[0]!;
+        if (!shown) {
+          await run('addPendingChunk', [
+            tenantId, chunk.collection, chunk.documentId, chunk.documentVersion, chunk.index, version.id, chunk.chunkId, chunk.chunkCount,
+            chunk.title, chunk.text, chunk.startOffset, chunk.endOffset, chunk.contentHash, chunk.metadata,
+            pgvector.toSql(embedding.vector), embedding.modelId, embedding.modelVersion,
+          ])(client);
+          const { count } = (await run<{ count: number }>('countPending', scope)(client)).rows[0]!;
+          if (count < chunk.chunkCount) return { outcome: 'pending' };
           await run('dropOtherVersions', scope)(client);
           await run('showVersion', scope)(client);
+          await run('clearPending', scope)(client);
         }
         if (version.active) await run('completeDocument', [...scope.slice(0, 4), chunk.chunkCount])(client);
         return { outcome: 'completed', chunkCount: chunk.chunkCount, active: version.active };

@@ -7,38 +7,50 @@ export const queries = {
            CASE WHEN EXISTS (SELECT 1 FROM index_versions WHERE state = 'active') THEN 'building' ELSE 'active' END,
            CASE WHEN EXISTS (SELECT 1 FROM index_versions WHERE state = 'active') THEN NULL ELSE now() END
     ON CONFLICT (model_id, model_version) DO NOTHING`,
-  // DO NOTHING on a redelivery: the key (document version = hash of the bytes, chunk index, index
-  // version = model version) fixes the text and the vector; an update would only leave a dead
-  // tuple and a second HNSW entry behind.
-  upsertChunk: `
-    INSERT INTO chunks (tenant_id, collection, document_id, document_version, chunk_index, index_version, chunk_id, chunk_count,
-                        title, text, start_offset, end_offset, content_hash, metadata, embedding, model_id, model_version)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::vector, $16, $17)
-    ON CONFLICT (tenant_id, collection, document_id, document_version, chunk_index, index_version) DO NOTHING`,
   lockDocument: `
-    SELECT version, current_version, status FROM documents
+    SELECT version, current_version AS "currentVersion" FROM documents
     WHERE tenant_id = $1 AND collection = $2 AND document_id = $3 FOR UPDATE`,
   /** A chunk whose document the database never saw (a topic replayed into an empty database). */
   adoptDocument: `
     INSERT INTO documents (tenant_id, collection, document_id, version, status, title)
     VALUES ($1, $2, $3, $4, 'processing', $5)
     ON CONFLICT (tenant_id, collection, document_id) DO NOTHING`,
-  countVersionChunks: `
-    SELECT count(*)::int AS count, bool_and(visible) AS visible FROM chunks
+  /** Whether this version is already shown for this index version (a redelivery after completion). */
+  versionShown: `
+    SELECT EXISTS (SELECT 1 FROM chunks
+      WHERE tenant_id = $1 AND collection = $2 AND document_id = $3 AND document_version = $4 AND index_version = $5) AS shown`,
+  // DO NOTHING on a redelivery: the key (document version = hash of the bytes, chunk index, index
+  // version = model version) fixes the text and the vector.
+  addPendingChunk: `
+    INSERT INTO pending_chunks (tenant_id, collection, document_id, document_version, chunk_index, index_version, chunk_id, chunk_count,
+                                title, text, start_offset, end_offset, content_hash, metadata, embedding, model_id, model_version)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::vector, $16, $17)
+    ON CONFLICT (tenant_id, collection, document_id, document_version, chunk_index, index_version) DO NOTHING`,
+  countPending: `
+    SELECT count(*)::int AS count FROM pending_chunks
+    WHERE tenant_id = $1 AND collection = $2 AND document_id = $3 AND document_version = $4 AND index_version = $5`,
+  /** The version is complete: its rows enter the searchable table (each indexed once, here). */
+  showVersion: `
+    INSERT INTO chunks (tenant_id, collection, document_id, document_version, chunk_index, index_version, chunk_id, chunk_count,
+                        title, text, start_offset, end_offset, content_hash, metadata, embedding, model_id, model_version)
+    SELECT tenant_id, collection, document_id, document_version, chunk_index, index_version, chunk_id, chunk_count,
+           title, text, start_offset, end_offset, content_hash, metadata, embedding, model_id, model_version
+      FROM pending_chunks
+     WHERE tenant_id = $1 AND collection = $2 AND document_id = $3 AND document_version = $4 AND index_version = $5
+    ON CONFLICT DO NOTHING`,
+  clearPending: `
+    DELETE FROM pending_chunks
     WHERE tenant_id = $1 AND collection = $2 AND document_id = $3 AND document_version = $4 AND index_version = $5`,
   dropOtherVersions: `
     DELETE FROM chunks
     WHERE tenant_id = $1 AND collection = $2 AND document_id = $3 AND index_version = $5 AND document_version <> $4`,
-  showVersion: `
-    UPDATE chunks SET visible = true
-    WHERE tenant_id = $1 AND collection = $2 AND document_id = $3 AND document_version = $4 AND index_version = $5`,
   completeDocument: `
     UPDATE documents SET current_version = $4, status = 'completed', chunk_count = $5, error_code = NULL, error_message = NULL, updated_at = now()
     WHERE tenant_id = $1 AND collection = $2 AND document_id = $3`,
-  /** Rows of a version that was superseded or deleted before it completed. */
+  /** Pending rows of a version that was superseded or deleted before it completed. */
   dropStaleVersion: `
-    DELETE FROM chunks
-    WHERE tenant_id = $1 AND collection = $2 AND document_id = $3 AND document_version = $4 AND NOT visible`,
+    DELETE FROM pending_chunks
+    WHERE tenant_id = $1 AND collection = $2 AND document_id = $3 AND document_version = $4`,
 } as const;
 
 /**

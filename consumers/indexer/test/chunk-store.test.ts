@@ -37,8 +37,12 @@ const accept = (documentId: string, version: string | null) =>
     [tenant, documentId, version],
   );
 
+/** What search can see: the searchable chunks table. */
 const visible = async (documentId: string): Promise<string[]> =>
-  (await pool.query<{ v: string }>(`SELECT document_version || '/' || chunk_index AS v FROM chunks WHERE document_id = $1 AND visible ORDER BY 1`, [documentId])).rows.map((row) => row.v);
+  (await pool.query<{ v: string }>(`SELECT document_version || '/' || chunk_index AS v FROM chunks WHERE document_id = $1 ORDER BY 1`, [documentId])).rows.map((row) => row.v);
+
+const pending = async (documentId: string): Promise<number> =>
+  (await pool.query<{ count: number }>(`SELECT count(*)::int AS count FROM pending_chunks WHERE document_id = $1`, [documentId])).rows[0]!.count;
 
 test('a version becomes visible only when its last chunk is in, and the document is completed', async () => {
   await accept('doc-1', 'v1');
@@ -64,6 +68,7 @@ test('a replacement never shows a mix: the old version stays until the new one i
   assert.deepEqual(await visible('doc-2'), ['v2/0', 'v2/1', 'v2/2'], 'new version only');
   const { rows } = await pool.query(`SELECT count(*)::int AS count FROM chunks WHERE document_id = 'doc-2'`);
   assert.equal(rows[0].count, 3, 'the old rows are gone');
+  assert.equal(await pending('doc-2'), 0, 'nothing left waiting');
 });
 
 test('chunks of a version superseded (or deleted) before it completed are dropped, never shown', async () => {
@@ -76,6 +81,7 @@ test('chunks of a version superseded (or deleted) before it completed are droppe
   assert.deepEqual(await visible('doc-3'), ['v1/0', 'v1/1']);
   const { rows } = await pool.query(`SELECT count(*)::int AS count FROM chunks WHERE document_id = 'doc-3' AND document_version = 'v2'`);
   assert.equal(rows[0].count, 0);
+  assert.equal(await pending('doc-3'), 0, 'the stale rows are dropped');
 });
 
 test('redelivered chunks change nothing, and racing the last chunks of a version completes it exactly once', async () => {
@@ -87,6 +93,7 @@ test('redelivered chunks change nothing, and racing the last chunks of a version
   assert.equal(again.outcome, 'completed', 'a redelivery reports the completed version again');
   const { rows } = await pool.query(`SELECT count(*)::int AS count FROM chunks WHERE document_id = 'doc-4'`);
   assert.equal(rows[0].count, 20, 'no duplicate rows');
+  assert.equal(await pending('doc-4'), 0, 'a redelivery after completion leaves nothing pending');
   assert.equal((await visible('doc-4')).length, 20);
 });
 

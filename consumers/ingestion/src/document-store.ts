@@ -51,6 +51,7 @@ export const createDocumentStore = (pool: Pool): DocumentStore => ({
       const row = (await client.query<{ version: string | null }>(queries.lockDocument, key(reference))).rows[0];
       if (!row || row.version !== null) return false;
       await client.query(queries.deleteChunks, key(reference));
+      await client.query(queries.deletePendingChunks, key(reference));
       await client.query(queries.markDeleted, key(reference));
       return true;
     });

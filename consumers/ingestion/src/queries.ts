@@ -18,6 +18,7 @@ export const queries = {
     WHERE tenant_id = $1 AND collection = $2 AND document_id = $3 AND version = $4 AND current_version = $4`,
   lockDocument: `SELECT version FROM documents WHERE tenant_id = $1 AND collection = $2 AND document_id = $3 FOR UPDATE`,
   deleteChunks: `DELETE FROM chunks WHERE tenant_id = $1 AND collection = $2 AND document_id = $3`,
+  deletePendingChunks: `DELETE FROM pending_chunks WHERE tenant_id = $1 AND collection = $2 AND document_id = $3`,
   markDeleted: `
     UPDATE documents SET status = 'deleted', current_version = NULL, chunk_count = 0, error_code = NULL, error_message = NULL, updated_at = now()
     WHERE tenant_id = $1 AND collection = $2 AND document_id = $3`,

@@ -25,7 +25,7 @@ export const nearestChunk = async (pool: Pool, tenant: string, vector: Float32Ar
   const { rows } = await pool.query<{ document_id: string; text: string; distance: number }>(
     `SELECT c.document_id, c.text, (c.embedding::vector(384) <=> $2::vector(384)) AS distance
        FROM chunks c JOIN index_versions v ON v.id = c.index_version AND v.state = 'active'
-      WHERE c.tenant_id = $1 AND c.visible
+      WHERE c.tenant_id = $1
       ORDER BY c.embedding::vector(384) <=> $2::vector(384) LIMIT 1`,
     [tenant, `[${Array.from(vector).join(',')}]`],
   );
