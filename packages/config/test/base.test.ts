@@ -15,6 +15,7 @@ await test('base schema: has the documented defaults', () => {
     LOG_LEVEL: 'info',
     KAFKA_BROKERS: ['127.0.0.1:9092'],
     KAFKA_CLIENT_ID: 'rivulet-embedding',
+    KAFKA_TOPIC_PREFIX: '',
     SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7',
     DATABASE_URL: 'postgres://rivulet:rivulet@127.0.0.1:5432/rivulet',
     REDIS_URL: 'redis://127.0.0.1:6379',
