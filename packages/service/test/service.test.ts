@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { test } from 'node:test';
+import { createService, type ServiceSettings } from '../src/index.js';
+
+const settings = (overrides: Partial<ServiceSettings> = {}): ServiceSettings => ({
+  LOG_LEVEL: 'silent',
+  KAFKA_BROKERS: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+  KAFKA_CLIENT_ID: 'service-test',
+  KAFKA_TOPIC_PREFIX: `service-${randomBytes(3).toString('hex')}.`,
+  SCHEMA_REGISTRY_URL: process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7',
+  OPS_HOST: '127.0.0.1',
+  OPS_PORT: 0,
+  ...overrides,
+});
+
+test('a service serves /health, /ready (Kafka and the registry checked for real) and /metrics, and stops cleanly', async () => {
+  const service = createService('service-test', settings(), { exit: () => undefined });
+  const ops = await service.serve();
+  assert.equal((await fetch(`${ops.url}/health`)).status, 200);
+  const ready = await fetch(`${ops.url}/ready`);
+  const body = (await ready.json()) as { checks: Record<string, string> };
+  assert.equal(ready.status, 200, JSON.stringify(body));
+  assert.deepEqual(Object.keys(body.checks).sort(), ['kafka', 'schemaRegistry']);
+  assert.match(await (await fetch(`${ops.url}/metrics`)).text(), /process_cpu_user_seconds_total/);
+  await service.stop();
+  await assert.rejects(fetch(`${ops.url}/health`), 'the ops server is closed after stop');
+});
+
+test('/ready names the dependency that is down', async () => {
+  const service = createService('service-test', settings({ SCHEMA_REGISTRY_URL: 'http://127.0.0.1:1/apis/ccompat/v7' }), { exit: () => undefined });
+  const ops = await service.serve();
+  const ready = await fetch(`${ops.url}/ready`);
+  const body = (await ready.json()) as { checks: Record<string, string> };
+  assert.equal(ready.status, 503);
+  assert.match(body.checks.schemaRegistry ?? '', /^down/);
+  await service.stop();
+});
+
+test('workers built by the service consume the prefixed topics in a prefixed group, with the consumer tunables', async () => {
+  const prefix = `service-${randomBytes(3).toString('hex')}.`;
+  const service = createService('service-test', { ...settings({ KAFKA_TOPIC_PREFIX: prefix }), CONSUMER_MAX_ATTEMPTS: 2, KAFKA_SESSION_TIMEOUT: 6000 }, { exit: () => undefined });
+  const worker = service.worker({ groupId: 'group', topics: ['some.topic'], handler: () => Promise.resolve() });
+  const options = (worker as unknown as { options: { groupId: string; topics: string[]; maxAttempts: number; sessionTimeoutMs: number } }).options;
+  assert.equal(options.groupId, `${prefix}group`);
+  assert.deepEqual(options.topics, [`${prefix}some.topic`]);
+  assert.equal(options.maxAttempts, 2);
+  assert.equal(options.sessionTimeoutMs, 6000);
+  assert.equal(service.producer.topicPrefix, prefix);
+  await service.stop();
+});
