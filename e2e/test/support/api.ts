@@ -26,8 +26,9 @@ export const api = (pipeline: Pipeline) => {
       return { status: response.status, body: (await response.json()) as { documentId: string; status: string; error?: { code: string } } };
     },
     /**
-     * A large upload with node:http, which (unlike fetch) still reports the response when the
-     * server answers early and stops reading, as it must for an oversized body.
+     * A large upload as a careful client sends one: `Expect: 100-continue`, so the server can
+     * refuse it (413) from its headers before a byte of the body travels. The body is sent only
+     * if the server says continue. Rejects (never hangs) on a connection error or after 30 s.
      */
     postLarge: (content: Buffer, fileName: string): Promise<{ status: number; body: { error?: { code: string } } }> =>
       new Promise((resolve, reject) => {
@@ -36,17 +37,27 @@ export const api = (pipeline: Pipeline) => {
         const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
         const req = request(`${pipeline.url}/v1/documents`, {
           method: 'POST',
-          headers: { ...headers, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': head.length + content.length + tail.length },
+          headers: { ...headers, expect: '100-continue', 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': head.length + content.length + tail.length },
+        });
+        let answered = false;
+        req.setTimeout(30_000, () => req.destroy(new Error('no answer to the large upload within 30 s')));
+        req.on('continue', () => {
+          req.write(head);
+          req.write(content);
+          req.end(tail);
         });
         req.on('response', (response) => {
+          answered = true;
           let text = '';
+          const finish = (): void => {
+            resolve({ status: response.statusCode ?? 0, body: JSON.parse(text || '{}') as { error?: { code: string } } });
+            req.destroy();
+          };
           response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-          response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text || '{}') as { error?: { code: string } } }));
+          response.once('end', finish);
         });
-        req.on('error', (error) => (req.writableEnded ? undefined : reject(error)));
-        req.write(head);
-        req.write(content);
-        req.end(tail);
+        req.on('error', (error) => (answered ? undefined : reject(error)));
+        req.flushHeaders();
       }),
     get: async (documentId: string, collection = 'default'): Promise<{ status: number; body: DocumentStatus }> => {
       const response = await fetch(`${pipeline.url}/v1/documents/${encodeURIComponent(documentId)}?collection=${encodeURIComponent(collection)}`, { headers });
