@@ -25,6 +25,7 @@ const request: ChatRequest = {
   topK: 5,
   filters: { product: 'rivulet' },
   replyRoute: { ingressInstanceId: 'ingress-a', partition: 3 },
+  kind: 'chat',
   deadlineAt: 1_767_225_660_000,
 };
 
@@ -62,6 +63,7 @@ export const SAMPLES: { [K in EventType]: EventRecord<K> } = {
     ...envelope('req-1'),
     payload: {
       requestId: 'req-1',
+      kind: 'chat',
       attemptId: 'attempt-1',
       conversationId: 'conv-1',
       messageId: 'msg-2',

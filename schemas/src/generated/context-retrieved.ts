@@ -221,6 +221,12 @@ export const CONTEXT_RETRIEVED_SCHEMA: AvroRecordSchema = {
                   }
                 },
                 {
+                  "name": "kind",
+                  "type": "string",
+                  "default": "chat",
+                  "doc": "`chat`: answer with generation. `search`: retrieval only (POST /v1/search); the retrieval worker answers with a reply-end that carries the sources, and no generation runs."
+                },
+                {
                   "name": "deadlineAt",
                   "type": {
                     "type": "long",

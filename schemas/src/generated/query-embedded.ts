@@ -203,6 +203,12 @@ export const QUERY_EMBEDDED_SCHEMA: AvroRecordSchema = {
                   }
                 },
                 {
+                  "name": "kind",
+                  "type": "string",
+                  "default": "chat",
+                  "doc": "`chat`: answer with generation. `search`: retrieval only (POST /v1/search); the retrieval worker answers with a reply-end that carries the sources, and no generation runs."
+                },
+                {
                   "name": "deadlineAt",
                   "type": {
                     "type": "long",

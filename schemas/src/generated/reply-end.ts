@@ -20,6 +20,8 @@ export interface ReplyEnd {
 export interface ReplyEndPayload {
   /** The chat request answered. */
   requestId: string;
+  /** `chat`: an answer; the persistence worker stores it as the assistant message. `search`: retrieval results only (sources, empty content); nothing is stored. */
+  kind: string;
   /** The generation attempt that produced this end; matches the deltas it follows. */
   attemptId: string;
   /** The conversation the answer belongs to. */
@@ -96,6 +98,12 @@ export const REPLY_END_SCHEMA: AvroRecordSchema = {
             "name": "requestId",
             "type": "string",
             "doc": "The chat request answered."
+          },
+          {
+            "name": "kind",
+            "type": "string",
+            "default": "chat",
+            "doc": "`chat`: an answer; the persistence worker stores it as the assistant message. `search`: retrieval results only (sources, empty content); nothing is stored."
           },
           {
             "name": "attemptId",

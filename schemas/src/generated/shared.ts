@@ -34,6 +34,8 @@ export interface ChatRequest {
   filters: Record<string, string>;
   /** Where the answer must go: the replies topic partition that the accepting ingress instance reads. */
   replyRoute: ReplyRoute;
+  /** `chat`: answer with generation. `search`: retrieval only (POST /v1/search); the retrieval worker answers with a reply-end that carries the sources, and no generation runs. */
+  kind: string;
   /** After this instant the ingress has already answered `timeout`; workers drop the request instead of spending model tokens on it. Milliseconds since the Unix epoch (UTC). */
   deadlineAt: number;
 }
