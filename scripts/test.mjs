@@ -47,6 +47,13 @@ const steps = [
   ['typecheck', process.execPath, [...turbo, 'run', 'typecheck', '--output-logs=errors-only']],
   ['lint', process.execPath, [...turbo, 'run', 'lint', '--output-logs=errors-only']],
   ['backing services (rivulet infra up)', process.execPath, ['packages/cli/bin/rivulet.js', 'infra', 'up']],
+  // The chat page's test drives Debian's Chromium with playwright-core; only the tests need it.
+  ['test browser (Debian chromium)', 'sh', ['-c', [
+    'test -x /usr/bin/chromium && exit 0',
+    'apt="env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600"',
+    'if [ "$(id -u)" != 0 ]; then apt="sudo -n $apt"; fi',
+    '$apt install -y --no-install-recommends chromium || { $apt update && $apt install -y --no-install-recommends chromium; }',
+  ].join('\n')]],
 ];
 let ok = true;
 for (const [label, command, args] of steps) {

@@ -8,6 +8,6 @@ export { InfraError } from './infra-error.js';
 export type { InfraErrorCode } from './infra-error.js';
 export { connectionDefaults, connectionsFor } from './connection-defaults.js';
 export { infraComponents } from './options.js';
-export { modelPaths } from './models.js';
+export { modelPaths, type ModelPaths } from './models.js';
 export type { InfraComponent, InfraOptions, InfraProgressEvent } from './options.js';
 export type { ServiceStatus } from './service.js';

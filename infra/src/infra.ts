@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createKafkaService } from './kafka.js';
-import { ensureEmbeddingModel } from './models.js';
+import { ensureChatModel, ensureEmbeddingModel } from './models.js';
 import type { InfraComponent, InfraOptions, ResolvedOptions } from './options.js';
 import { infraComponents, resolveOptions } from './options.js';
 import { createPostgresService } from './postgres.js';
@@ -32,7 +32,7 @@ const settle = async <Result>(options: ResolvedOptions, tasks: ReadonlyArray<[In
  * Idempotent: with everything up it only checks, in well under a second, and downloads nothing.
  * Order: PostgreSQL, Redis and Kafka start together; the schema registry, which stores its
  * schemas in PostgreSQL, follows PostgreSQL. Without a `components` subset it also fetches the
- * embedding model into `modelPaths(home)` (models.ts).
+ * embedding model and the local chat model into `modelPaths(home)` (models.ts).
  */
 export const infraUp = async (input: InfraOptions): Promise<ServiceStatus[]> => {
   const options = resolveOptions(input);
@@ -56,12 +56,14 @@ export const infraUp = async (input: InfraOptions): Promise<ServiceStatus[]> => 
       })();
       tasks.push(['schema-registry', registry]);
     }
-    // The embedding model downloads while the services start; a `components` subset asks for services only.
-    const model = options.components.length === infraComponents.length ? ensureEmbeddingModel(options) : Promise.resolve();
+    // The models download while the services start, one after the other; a `components` subset asks for services only.
+    const model = options.components.length === infraComponents.length
+      ? ensureEmbeddingModel(options).then(() => ensureChatModel(options))
+      : Promise.resolve();
     const [started, modelOutcome] = await Promise.allSettled([settle(options, tasks), model]);
     if (started.status === 'rejected') throw started.reason;
     if (modelOutcome.status === 'rejected') {
-      options.progress('infra', `embedding model failed: ${String((modelOutcome.reason as Error).message).split('\n')[0]}`);
+      options.progress('infra', `models failed: ${String((modelOutcome.reason as Error).message).split('\n')[0]}`);
       throw modelOutcome.reason;
     }
     const statuses = started.value;

@@ -36,3 +36,20 @@ export const MAX_INLINE_CONTENT_BYTES = 512 * 1024;
 
 /** Prefix of every content hash and document version: `sha256:<64 lowercase hex digits>`. */
 export const CONTENT_HASH_PREFIX = 'sha256:';
+
+/** `ChatRequest.kind` and `reply-end.payload.kind`. */
+export const REQUEST_KINDS = ['chat', 'search'] as const;
+export type RequestKind = (typeof REQUEST_KINDS)[number];
+
+/**
+ * Cancellation is not a Kafka event: it must reach the one generation worker streaming the
+ * answer within milliseconds, and is worthless minutes later. The ingress sets the key (so a
+ * worker that has not started yet sees it) and publishes the requestId on the Redis channel (so
+ * a worker already streaming stops at once). Both are prefixed by KAFKA_TOPIC_PREFIX.
+ */
+export const CHAT_CANCEL_CHANNEL = 'rivulet:chat:cancel';
+export const chatCancelKey = (requestId: string): string => `rivulet:chat:cancelled:${requestId}`;
+/** How long a cancellation is remembered (longer than any request's deadline). */
+export const CHAT_CANCEL_TTL_MS = 15 * 60 * 1000;
+/** Set by each generation attempt: a second attempt at the same request knows it regenerates. */
+export const chatAttemptKey = (requestId: string): string => `rivulet:chat:attempt:${requestId}`;

@@ -26,6 +26,7 @@ const request: ChatRequest = {
   filters: { product: 'rivulet' },
   replyRoute: { ingressInstanceId: 'ingress-a', partition: 3 },
   kind: 'chat',
+  acceptedAt: 1_767_225_600_000,
   deadlineAt: 1_767_225_660_000,
 };
 

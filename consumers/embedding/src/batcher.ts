@@ -9,8 +9,31 @@ export interface BatchingEmbedderOptions {
   maxBatchSize?: number;
   /** How long the first text of a batch waits for others. */
   maxWaitMs?: number;
-  /** Reports each model call: texts embedded, cache hits and the call's duration. */
-  onBatch?: (report: { size: number; embedded: number; cacheHits: number; seconds: number }) => void;
+  /**
+   * While bulk texts wait, at most this many high-priority batches run in a row before one bulk
+   * batch does, so a steady stream of queries slows ingestion down but never stops it.
+   */
+  maxHighBatchesInARow?: number;
+  /** Reports each model call: texts embedded, cache hits, the call's duration and its lane. */
+  onBatch?: (report: BatchReport) => void;
+}
+
+/**
+ * `high`: someone is waiting for the answer (a chat query); goes ahead of everything `normal`.
+ * `normal`: bulk work (ingestion chunks), batched as full as possible.
+ */
+export type EmbedPriority = 'high' | 'normal';
+
+export interface EmbedOptions {
+  priority?: EmbedPriority;
+}
+
+export interface BatchReport {
+  size: number;
+  embedded: number;
+  cacheHits: number;
+  seconds: number;
+  priority: EmbedPriority;
 }
 
 interface Pending {
@@ -28,22 +51,34 @@ export const contentHash = (text: string): string => `sha256:${createHash('sha25
  * identical texts are embedded once, and the model runs once per batch. One batch runs at a
  * time: while it does (the model runs in its own thread), the next one fills, and it starts the
  * moment the model is free. That is what keeps batches full under load.
+ *
+ * Two lanes. A `high` text (a chat query) never queues behind `normal` ones (an ingestion
+ * backlog): the next batch to run is made of waiting high texts only, so a query waits for the
+ * batch already running, then for a batch of short query texts (and, only under a steady stream
+ * of queries, for one bulk batch after every `maxHighBatchesInARow` query batches). A query batch
+ * is not topped up with chunks on purpose: a model call costs about the tokens of the whole padded
+ * batch, so 31 chunks of 256 tokens beside a query would multiply the query's own wait.
  */
 export class BatchingEmbedder {
   private readonly model: EmbeddingModel;
   private readonly cache: EmbeddingCache;
   private readonly maxBatchSize: number;
   private readonly maxWaitMs: number;
+  private readonly maxHighBatchesInARow: number;
   private readonly onBatch: BatchingEmbedderOptions['onBatch'];
-  private queue: Pending[] = [];
+  private readonly queues: Record<EmbedPriority, Pending[]> = { high: [], normal: [] };
+  private highBatchesInARow = 0;
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
 
-  constructor({ model, cache, maxBatchSize = 32, maxWaitMs = 5, onBatch }: BatchingEmbedderOptions) {
+  constructor({ model, cache, maxBatchSize = 32, maxWaitMs = 5, maxHighBatchesInARow = 4, onBatch }: BatchingEmbedderOptions) {
+    if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) throw new RangeError(`maxBatchSize must be a positive integer, got ${maxBatchSize}`);
+    if (!Number.isInteger(maxHighBatchesInARow) || maxHighBatchesInARow < 1) throw new RangeError(`maxHighBatchesInARow must be a positive integer, got ${maxHighBatchesInARow}`);
     this.model = model;
     this.cache = cache;
     this.maxBatchSize = maxBatchSize;
     this.maxWaitMs = maxWaitMs;
+    this.maxHighBatchesInARow = maxHighBatchesInARow;
     this.onBatch = onBatch;
   }
 
@@ -52,34 +87,46 @@ export class BatchingEmbedder {
     return `rivulet:embedding:${this.model.id}:${this.model.version}:${contentHash(text)}`;
   }
 
-  embed(text: string): Promise<Float32Array> {
+  /** The vector of `text`; `priority: 'high'` for a caller that someone is waiting on. */
+  embed(text: string, { priority = 'normal' }: EmbedOptions = {}): Promise<Float32Array> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ text, key: this.keyFor(text), resolve, reject });
+      this.queues[priority].push({ text, key: this.keyFor(text), resolve, reject });
       this.schedule();
     });
   }
 
-  /** While a batch runs, the queue just grows: the batch's end takes the next one at once. */
+  /** While a batch runs, the queues just grow: the batch's end takes the next one at once. */
   private schedule(): void {
     if (this.busy) return;
-    if (this.queue.length >= this.maxBatchSize) this.dispatch();
+    if (this.queues.high.length >= this.maxBatchSize || this.queues.normal.length >= this.maxBatchSize) this.dispatch();
     else this.timer ??= setTimeout(() => this.dispatch(), this.maxWaitMs);
+  }
+
+  /** High first, unless high batches have already run `maxHighBatchesInARow` times while bulk waited. */
+  private nextLane(): EmbedPriority | undefined {
+    const { high, normal } = this.queues;
+    if (high.length > 0 && (normal.length === 0 || this.highBatchesInARow < this.maxHighBatchesInARow)) return 'high';
+    if (normal.length > 0) return 'normal';
+    return undefined;
   }
 
   private dispatch(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.busy || this.queue.length === 0) return;
+    if (this.busy) return;
+    const lane = this.nextLane();
+    if (lane === undefined) return;
+    this.highBatchesInARow = lane === 'high' && this.queues.normal.length > 0 ? this.highBatchesInARow + 1 : 0;
     this.busy = true;
-    const batch = this.queue.splice(0, this.maxBatchSize);
-    void this.run(batch).finally(() => {
+    const batch = this.queues[lane].splice(0, this.maxBatchSize);
+    void this.run(batch, lane).finally(() => {
       this.busy = false;
       // Whatever queued meanwhile has already waited a whole batch: no extra wait.
       this.dispatch();
     });
   }
 
-  private async run(batch: Pending[]): Promise<void> {
+  private async run(batch: Pending[], priority: EmbedPriority): Promise<void> {
     const started = process.hrtime.bigint();
     try {
       const unique = [...new Map(batch.map((item) => [item.key, item.text])).entries()];
@@ -102,7 +149,7 @@ export class BatchingEmbedder {
         if (vector) item.resolve(vector);
         else item.reject(failures.get(item.key));
       }
-      this.onBatch?.({ size: batch.length, embedded: missing.length, cacheHits: unique.length - missing.length, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
+      this.onBatch?.({ size: batch.length, embedded: missing.length, cacheHits: unique.length - missing.length, seconds: Number(process.hrtime.bigint() - started) / 1e9, priority });
     } catch (error) {
       for (const item of batch) item.reject(error);
     }

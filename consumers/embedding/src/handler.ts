@@ -1,8 +1,10 @@
 import { envelopeFrom, type Handler } from '@rivulet/kafka';
 import { chunkKey, TOPICS, type EventRecords } from '@rivulet/schemas';
+import type { EmbedOptions } from './batcher.js';
 
+/** What the handlers need of the BatchingEmbedder. */
 export interface EmbedderPort {
-  embed(text: string): Promise<Float32Array>;
+  embed(text: string, options?: EmbedOptions): Promise<Float32Array>;
 }
 
 export interface ModelIdentity {

@@ -6,8 +6,12 @@ import { createRedisEmbeddingCache, type EmbeddingCache } from './cache.js';
 import { embeddingConfigSchema } from './config.js';
 import { createEmbeddingHandler } from './handler.js';
 import { loadConfiguredModel } from './model.js';
+import { createQueryEmbeddingHandler } from './query-handler.js';
+import { fitQueryToModel } from './query-text.js';
 
 export const EMBEDDING_GROUP = 'rivulet-embedding';
+/** The chat questions' consumer group: its own, so its lag and offsets never mix with the chunks'. */
+export const EMBEDDING_QUERIES_GROUP = 'rivulet-embedding-queries';
 
 const noCache: EmbeddingCache = {
   getMany: (keys) => Promise.resolve(keys.map(() => undefined)),
@@ -15,7 +19,10 @@ const noCache: EmbeddingCache = {
   close: () => Promise.resolve(),
 };
 
-/** The embedding process: chunks -> (cache | model, batched) -> chunks-embedded. */
+/**
+ * The embedding process: chunks -> (cache | model, batched) -> chunks-embedded, and beside it
+ * chat requests -> (same cache and model, high-priority lane) -> queries-embedded.
+ */
 export const runEmbeddingWorker = async (env: NodeJS.ProcessEnv = process.env): Promise<{ stop(): Promise<void> }> => {
   const config = loadConfig(embeddingConfigSchema, env);
   const service = createService('embedding', config);
@@ -49,9 +56,22 @@ export const runEmbeddingWorker = async (env: NodeJS.ProcessEnv = process.env): 
     },
   });
 
+  const queriesExpired = metrics.counter({ name: 'rivulet_embedding_queries_expired_total', help: 'Chat requests dropped unembedded because their deadline had passed.', labelNames: [] });
+
   const worker = service.worker({ groupId: EMBEDDING_GROUP, topics: [TOPICS.chunks], eventTypes: ['chunk-created'], handler: createEmbeddingHandler({ embedder, model }) });
+  const queryWorker = service.worker({
+    groupId: EMBEDDING_QUERIES_GROUP, topics: [TOPICS.chatRequests], eventTypes: ['chat-request-received'],
+    handler: createQueryEmbeddingHandler({
+      embedder, model, queryText: fitQueryToModel(model),
+      onExpired: ({ requestId }) => {
+        queriesExpired.inc({});
+        logger.debug({ requestId }, 'chat request past its deadline, dropped');
+      },
+    }),
+  });
   await service.serve();
   await worker.start();
-  logger.info({ group: EMBEDDING_GROUP }, 'embedding worker consuming');
+  await queryWorker.start();
+  logger.info({ groups: [EMBEDDING_GROUP, EMBEDDING_QUERIES_GROUP] }, 'embedding worker consuming');
   return { stop: () => service.stop() };
 };

@@ -92,3 +92,56 @@ test('texts arriving while the model is busy wait for it and go in one batch, no
   await Promise.all([first, ...later]);
   assert.deepEqual(calls, [1, 20]);
 });
+
+/** A model whose calls take `delayMs` and are recorded by text, to see which batch ran when. */
+const recordingModel = (delayMs: number) => {
+  const calls: string[][] = [];
+  const model: EmbeddingModel = {
+    id: 'recording', version: '1', dimension: 2, maxTokens: 256, tokenizer: undefined,
+    embed: async (texts) => {
+      calls.push([...texts]);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      return texts.map(() => Float32Array.from([1, 0]));
+    },
+    close: () => Promise.resolve(),
+  };
+  return { model, calls };
+};
+
+test('a high-priority text jumps an ingestion backlog: it runs in the very next batch, alone', async () => {
+  const { model, calls } = recordingModel(30);
+  const embedder = new BatchingEmbedder({ model, cache: memoryCache(), maxBatchSize: 8, maxWaitMs: 5 });
+  const backlog = Array.from({ length: 64 }, (_, index) => embedder.embed(`chunk ${index}`));
+  await new Promise((resolve) => setTimeout(resolve, 10)); // the first bulk batch is running
+  let queryDoneAfterBulkCalls = -1;
+  const query = embedder.embed('what is rivulet?', { priority: 'high' }).then(() => (queryDoneAfterBulkCalls = calls.length));
+  await Promise.all([...backlog, query]);
+  assert.equal(calls.length, 9, '8 bulk batches and the query');
+  assert.deepEqual(calls[1], ['what is rivulet?'], 'the query is the next batch after the one already running, on its own');
+  assert.equal(queryDoneAfterBulkCalls, 2, 'answered before the other 7 bulk batches ran');
+  // Without the lane the same query would have queued behind all 64 chunks: it is the control.
+  const plain = recordingModel(30);
+  const fifo = new BatchingEmbedder({ model: plain.model, cache: memoryCache(), maxBatchSize: 8, maxWaitMs: 5 });
+  const fifoBacklog = Array.from({ length: 64 }, (_, index) => fifo.embed(`chunk ${index}`));
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  await Promise.all([...fifoBacklog, fifo.embed('what is rivulet?')]);
+  assert.ok(plain.calls.findIndex((call) => call.includes('what is rivulet?')) === 8, 'normal priority waits for the whole backlog');
+});
+
+test('queries waiting together share one batch; a stream of them slows bulk work down but never starves it', async () => {
+  const { model, calls } = recordingModel(5);
+  const embedder = new BatchingEmbedder({ model, cache: memoryCache(), maxBatchSize: 1, maxWaitMs: 1, maxHighBatchesInARow: 3 });
+  const bulk = ['bulk 1', 'bulk 2'].map((text) => embedder.embed(text));
+  const queries = Array.from({ length: 8 }, (_, index) => embedder.embed(`query ${index}`, { priority: 'high' }));
+  await Promise.all([...bulk, ...queries]);
+  // The first bulk text fills a batch of one and starts at once; then at most 3 query batches in a row while bulk waits.
+  assert.deepEqual(calls.map(([text]) => text!.split(' ')[0]), ['bulk', 'query', 'query', 'query', 'bulk', 'query', 'query', 'query', 'query', 'query']);
+
+  const together = recordingModel(20);
+  const batched = new BatchingEmbedder({ model: together.model, cache: memoryCache(), maxBatchSize: 8, maxWaitMs: 5 });
+  const backlog = Array.from({ length: 16 }, (_, index) => batched.embed(`chunk ${index}`));
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  const asked = ['a?', 'b?', 'c?'].map((text) => batched.embed(text, { priority: 'high' }));
+  await Promise.all([...backlog, ...asked]);
+  assert.deepEqual(together.calls[1], ['a?', 'b?', 'c?']);
+});

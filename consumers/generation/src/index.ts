@@ -1,1 +1,7 @@
-export {};
+export { runGeneration, GENERATION_GROUP } from './main.js';
+export { createGenerationHandler, type GenerationDependencies, type ModelResolver, type HistorySource, type CancellationSource, type CancellationWatch, type AttemptRegistry } from './handler.js';
+export { DeltaPublisher, type DeltaSink, type DeltaStream, type DeltaStreamOptions } from './delta-publisher.js';
+export { buildPrompt, SYSTEM_PROMPT, type Prompt, type PromptInput } from './prompt.js';
+export { postgresHistory } from './history.js';
+export { createRedisControl, type RedisControl } from './redis-control.js';
+export { generationConfigSchema } from './config.js';

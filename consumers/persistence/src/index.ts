@@ -1,1 +1,5 @@
-export {};
+export { runPersistence, persistenceWorkerOptions, PERSISTENCE_GROUP } from './main.js';
+export { createPersistenceHandler, type PersistenceDependencies, type PersistenceInput } from './handler.js';
+export { createMessageStore, type MessageStore } from './message-store.js';
+export { nameBasedUuid, PERSISTENCE_NAMESPACE } from './event-id.js';
+export { persistenceConfigSchema } from './config.js';

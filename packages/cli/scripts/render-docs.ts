@@ -7,6 +7,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { baseSchema, kafkaConsumerSchema, renderConfigurationTable } from '@rivulet/config';
 import { embeddingConfigSchema } from '@rivulet/worker-embedding';
+import { generationConfigSchema } from '@rivulet/worker-generation';
+import { persistenceConfigSchema } from '@rivulet/worker-persistence';
+import { retrievalConfigSchema } from '@rivulet/worker-retrieval';
 import { indexerConfigSchema } from '@rivulet/worker-indexer';
 import { ingestionConfigSchema } from '@rivulet/worker-ingestion';
 import { ingressConfigSchema } from '@rivulet/ws-ingress';
@@ -25,6 +28,9 @@ const schemas = {
   'ingestion worker': ingestionConfigSchema,
   'embedding worker': embeddingConfigSchema,
   indexer: indexerConfigSchema,
+  'retrieval worker': retrievalConfigSchema,
+  'generation worker': generationConfigSchema,
+  'persistence worker': persistenceConfigSchema,
   'rivulet ingest': ingestConfigSchema,
 };
 

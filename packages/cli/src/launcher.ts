@@ -11,7 +11,15 @@ import { topicDefinitions } from './topics.js';
 
 const bin = fileURLToPath(new URL('../bin/rivulet.js', import.meta.url));
 
-export type ProcessName = 'ingress' | 'ingestion' | 'embedding' | 'indexer';
+export type ProcessName = 'ingress' | 'ingestion' | 'embedding' | 'indexer' | 'retrieval' | 'generation' | 'persistence';
+
+/** Every process of the pipeline, in start order. */
+export const ALL_PROCESSES: ProcessName[] = ['ingress', 'ingestion', 'embedding', 'indexer', 'retrieval', 'generation', 'persistence'];
+
+/** A process instance: `generation` is the first, `generation#2` a second one. */
+export type InstanceName = ProcessName | `${ProcessName}#${number}`;
+
+const processOf = (instance: InstanceName): ProcessName => instance.split('#')[0] as ProcessName;
 
 const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
@@ -32,7 +40,7 @@ interface Running {
 }
 
 export interface PipelineOptions {
-  processes?: ProcessName[];
+  processes?: InstanceName[];
   /** Extra environment for every process (e.g. tunables under test). */
   env?: Record<string, string>;
   /**
@@ -40,6 +48,8 @@ export interface PipelineOptions {
    * at close, so concurrent pipelines on one cluster never see each other's events. Default true.
    */
   isolated?: boolean;
+  /** Further tenants, each with an API key of its own (`pipeline.tenants`), for isolation tests. Default 0. */
+  extraTenants?: number;
 }
 
 /**
@@ -47,30 +57,38 @@ export interface PipelineOptions {
  * child processes on the real services, each with its own ops port, logs in a temp folder.
  * A tenant and API key of its own keep its data apart. Tests and benchmarks use it.
  */
-export const startPipeline = async ({ processes = ['ingress', 'ingestion', 'embedding', 'indexer'], env = {}, isolated = true }: PipelineOptions = {}) => {
+export const startPipeline = async ({ processes = ['ingress', 'ingestion', 'embedding', 'indexer'], env = {}, isolated = true, extraTenants = 0 }: PipelineOptions = {}) => {
   const logs = await mkdtemp(join(tmpdir(), 'rivulet-e2e-'));
   const tenant = `e2e-${randomBytes(4).toString('hex')}`;
   const topicPrefix = isolated ? `${tenant}.` : (env.KAFKA_TOPIC_PREFIX ?? '');
   const kafka = createKafkaClient({ brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','), clientId: 'rivulet-launcher', logger: silentLogger });
   if (isolated) await ensureTopics(kafka, topicDefinitions(), { prefix: topicPrefix });
   const apiKey = `key-${randomBytes(12).toString('hex')}`;
+  const tenants = [{ tenant, apiKey }, ...Array.from({ length: extraTenants }, (_, index) => ({ tenant: `${tenant}-${index + 2}`, apiKey: `key-${randomBytes(12).toString('hex')}` }))];
   const ingressPort = await freePort();
-  const running = new Map<ProcessName, Running>();
+  const running = new Map<InstanceName, Running>();
+  const ingressUrls = new Map<InstanceName, string>();
   const shared: Record<string, string> = {
     LOG_LEVEL: 'info', RIVULET_ENV: 'test', KAFKA_SESSION_TIMEOUT: '6s', KAFKA_HEARTBEAT_INTERVAL: '1s',
-    RIVULET_API_KEYS: `${tenant}:${apiKey}`, INGRESS_PORT: String(ingressPort), KAFKA_TOPIC_PREFIX: topicPrefix, ...env,
+    RIVULET_API_KEYS: tenants.map((entry) => `${entry.tenant}:${entry.apiKey}`).join(','), INGRESS_PORT: String(ingressPort), KAFKA_TOPIC_PREFIX: topicPrefix, ...env,
   };
 
-  const start = async (name: ProcessName): Promise<void> => {
+  const start = async (name: InstanceName, extraEnv: Record<string, string> = {}): Promise<void> => {
+    const kind = processOf(name);
     const opsPort = await freePort();
-    const args = name === 'ingress' ? ['ingress'] : ['worker', name];
+    const port = kind === 'ingress' ? (name === 'ingress' ? ingressPort : await freePort()) : opsPort;
+    const args = kind === 'ingress' ? ['ingress'] : ['worker', kind];
     const log = createWriteStream(join(logs, `${name}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...shared, OPS_PORT: String(opsPort) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, ...args], {
+      env: { ...process.env, ...shared, OPS_PORT: String(opsPort), ...(kind === 'ingress' ? { INGRESS_PORT: String(port) } : {}), ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout.pipe(log);
     child.stderr.pipe(log);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const opsUrl = name === 'ingress' ? `http://127.0.0.1:${ingressPort}` : `http://127.0.0.1:${opsPort}`;
+    const opsUrl = `http://127.0.0.1:${port}`;
     running.set(name, { child, opsUrl, exited });
+    if (kind === 'ingress') ingressUrls.set(name, opsUrl);
     const deadline = Date.now() + 60_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}; log: ${join(logs, `${name}.log`)}\n${await readFile(join(logs, `${name}.log`), 'utf8')}`);
@@ -81,7 +99,7 @@ export const startPipeline = async ({ processes = ['ingress', 'ingestion', 'embe
     }
   };
 
-  const stop = async (name: ProcessName, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> => {
+  const stop = async (name: InstanceName, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> => {
     const entry = running.get(name);
     if (!entry) return null;
     running.delete(name);
@@ -93,12 +111,16 @@ export const startPipeline = async ({ processes = ['ingress', 'ingestion', 'embe
 
   return {
     tenant, apiKey, logs,
+    /** Every tenant with its key; the first is `tenant` / `apiKey`. */
+    tenants,
     url: `http://127.0.0.1:${ingressPort}`,
-    opsUrl: (name: ProcessName) => running.get(name)?.opsUrl,
-    pid: (name: ProcessName) => running.get(name)?.child.pid,
+    /** The HTTP and WebSocket base URL of an ingress instance (`ingress`, `ingress#2`, …). */
+    ingressUrl: (name: InstanceName = 'ingress') => ingressUrls.get(name),
+    opsUrl: (name: InstanceName) => running.get(name)?.opsUrl,
+    pid: (name: InstanceName) => running.get(name)?.child.pid,
     start, stop,
     /** One counter or gauge of a process's /metrics, summed over the series matching `labels`. */
-    metric: async (name: ProcessName, metric: string, labels: Record<string, string> = {}): Promise<number> => {
+    metric: async (name: InstanceName, metric: string, labels: Record<string, string> = {}): Promise<number> => {
       const text = await (await fetch(`${running.get(name)!.opsUrl}/metrics`)).text();
       let total = 0;
       for (const line of text.split('\n')) {

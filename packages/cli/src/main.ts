@@ -4,6 +4,7 @@ import { loadCliConfig } from './context.js';
 import * as infra from './commands/infra.js';
 import * as schemas from './commands/schemas.js';
 import { worker, WORKERS } from './commands/worker.js';
+import { registerAskCommand } from './commands/ask.js';
 import { ingest, type IngestOptions } from './commands/ingest.js';
 import { ingress } from './commands/ingress.js';
 import { start } from './commands/start.js';
@@ -65,6 +66,8 @@ export const main = async (argv: readonly string[]): Promise<number> => {
     .option('--no-wait', 'return once uploaded, without waiting for indexing')
     .option('--timeout <duration>', 'how long to wait for indexing, e.g. 90s, 10m', '30m')
     .action(action((config, paths: string[], options: IngestOptions) => ingest(config, paths, options)));
+
+  registerAskCommand(program, action);
 
   program
     .command('worker')

@@ -1,6 +1,7 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { EventMap } from './catalog.js';
 import type { EventCodec } from './codec.js';
+import { fixedPartitionAssigner } from './fixed-assigner.js';
 import type { Handler } from './handler.js';
 import { noInstrumentation, type PipelineInstrumentation } from './instrumentation.js';
 import { silentLogger, type RuntimeLogger } from './logger.js';
@@ -38,6 +39,11 @@ export interface WorkerOptions<Events extends EventMap, In extends keyof Events 
   shutdownTimeoutMs?: number;
   instrumentation?: PipelineInstrumentation;
   logger?: RuntimeLogger;
+  /**
+   * Read only these partitions of every subscribed topic instead of sharing them out across
+   * the group. For a group of one member that must read its own partitions (reply routing).
+   */
+  partitions?: readonly number[];
 }
 
 /**
@@ -49,7 +55,7 @@ export class Worker<Events extends EventMap = EventMap, In extends keyof Events 
   private readonly consumer: Consumer;
   private readonly processor: MessageProcessor<Events>;
   private readonly stopController = new AbortController();
-  private readonly options: Required<Omit<WorkerOptions<Events, In>, 'instrumentation' | 'logger' | 'eventTypes'>> & { instrumentation: PipelineInstrumentation; logger: RuntimeLogger; eventTypes?: readonly In[] };
+  private readonly options: Required<Omit<WorkerOptions<Events, In>, 'instrumentation' | 'logger' | 'eventTypes' | 'partitions'>> & { instrumentation: PipelineInstrumentation; logger: RuntimeLogger; eventTypes?: readonly In[]; partitions?: readonly number[] };
   private stopping: Promise<void> | undefined;
 
   constructor(options: WorkerOptions<Events, In>) {
@@ -68,6 +74,7 @@ export class Worker<Events extends EventMap = EventMap, In extends keyof Events 
     this.consumer = kafka.consumer({
       groupId, sessionTimeout: sessionTimeoutMs, heartbeatInterval: heartbeatIntervalMs,
       allowAutoTopicCreation: false, retry: { retries: 10 },
+      ...(this.options.partitions === undefined ? {} : { partitionAssigners: [fixedPartitionAssigner(this.options.partitions)] }),
     });
     this.processor = new MessageProcessor<Events>({ ...this.options, handler: this.options.handler as Handler<Events>, group: groupId, logger: logger.child({ group: groupId }), instrumentation });
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {

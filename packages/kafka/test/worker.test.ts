@@ -145,3 +145,18 @@ test('events with the same key are handled in order while other keys run concurr
   for (const key of keys) assert.deepEqual(seen.get(key), Array.from({ length: 20 }, (_, index) => index), `order of ${key}`);
   assert.ok(maxConcurrent > 1, `handlers ran concurrently (max ${maxConcurrent})`);
 });
+
+test('a worker given fixed partitions reads those partitions and nothing else', async () => {
+  const harness = await setup();
+  const seen: number[] = [];
+  await startWorker(harness, (_event, context) => {
+    seen.push(context.partition);
+    return Promise.resolve();
+  }, { partitions: [1], fromBeginning: true });
+  await harness.producer.send([0, 1, 2, 1].map((partition, index) => ({
+    topic: harness.topics.input, type: 'thing-created' as const, key: `k${index}`, value: thingCreated(index, `t${index}`), partition,
+  })));
+  await waitFor(() => seen.length >= 2, { description: 'the two events of partition 1' });
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.deepEqual(seen, [1, 1], 'events of partitions 0 and 2 are not read');
+});

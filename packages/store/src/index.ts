@@ -1,2 +1,8 @@
 export { createPool, withTransaction, type Pool, type PoolClient, type PoolOptions } from './pool.js';
 export { migrate, MIGRATIONS_DIR, type MigrateOptions } from './migrate.js';
+export {
+  createConversation, conversationExists, insertUserMessage, insertAssistantMessage, listMessages, loadHistory, listConversations,
+  userMessageId, assistantMessageId, titleFromQuestion, StoreError,
+  type MessageRole, type Instant, type NewConversation, type UserMessageInput, type AssistantMessageInput, type PersistedMessage,
+  type ConversationMessage, type HistoryTurn, type HistoryOptions, type ConversationHistory, type ConversationSummary, type ListConversationsOptions,
+} from './conversations.js';

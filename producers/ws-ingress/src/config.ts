@@ -81,8 +81,17 @@ export const ingressConfigSchema = () => defineConfig({
     description: 'Time a WebSocket client without an Authorization header has to send its auth frame before the socket is closed with 4401.',
     schema: boundedDuration(100, 120_000), default: '5s',
   }),
+  CHAT_REQUEST_TIMEOUT: variable({
+    description: 'How long a chat or search request may take from acceptance to its last reply; then the client gets `timeout` and workers drop the request. Keep it above the time a worker failure takes to be noticed (KAFKA_SESSION_TIMEOUT) so a regenerated answer can still arrive.',
+    schema: boundedDuration(1000, 3_600_000), default: '120s',
+  }),
+  WS_MAX_BUFFERED_BYTES: variable({
+    description: 'Unsent bytes a WebSocket or SSE client may have queued before it is disconnected (WebSocket close 1013): a client that stops reading never grows the server\'s memory beyond this per connection.',
+    schema: boundedBytes(64 * 1024, 1024 * 1024 * 1024, '64 KiB to 1 GiB'), default: '4MiB',
+  }),
+  EMBEDDING_MODEL_DIR: sharedVariables.EMBEDDING_MODEL_DIR,
   INGRESS_INSTANCE_ID: variable({
-    description: 'Name of this ingress instance; its status consumer group is rivulet-ingress-status-<id>. Unique per running instance.',
+    description: 'Name of this ingress instance; its status and reply consumer groups are rivulet-ingress-status-<id> and rivulet-ingress-replies-<id>. Unique per running instance.',
     schema: instanceId(), default: defaultInstanceId(), documentedDefault: '<hostname>-<pid>-<random>',
   }),
 });

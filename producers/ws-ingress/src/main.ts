@@ -1,15 +1,25 @@
 // The ingress process: the only place that reads configuration and builds clients.
 //   node producers/ws-ingress/dist/main.js     (or `rivulet ingress`)
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Redis } from 'ioredis';
 import { ConfigError, type Environment } from '@rivulet/config';
 import { createService } from '@rivulet/service';
-import { createPool } from '@rivulet/store';
+import { loadThreadedOnnxEmbeddingModel, type EmbeddingModel } from '@rivulet/embedding';
+import { TOPIC_SPECS, TOPICS } from '@rivulet/schemas';
+import { conversationExists, createConversation, createPool, listConversations, listMessages } from '@rivulet/store';
 import { staticApiKeyStore } from './auth.js';
 import { DEVELOPMENT_API_KEY, loadIngressConfig, type IngressConfig } from './config.js';
 import { kafkaDocumentPublisher } from './documents/document-events.js';
 import { createDocumentService } from './documents/document-service.js';
 import { createDocumentStore } from './documents/document-store.js';
+import { redisCancelSignal } from './chat/cancel-signal.js';
+import { createChatService, kafkaChatPublisher } from './chat/chat-service.js';
+import { createReplyFeed } from './chat/reply-feed.js';
+import { leaseReplyPartition } from './chat/reply-partition.js';
+import { ReplyRouter } from './chat/reply-router.js';
+import { createChatRoutes, type TextEmbedder } from './http/chat-routes.js';
 import { createDocumentRoutes } from './http/document-routes.js';
 import { createIngressServer } from './http/server.js';
 import { createIngressMetrics } from './metrics.js';
@@ -56,6 +66,48 @@ export const runIngress = async (env: Environment = process.env, { exit }: RunIn
       store: createDocumentStore(pool), publisher: kafkaDocumentPublisher(producer), maxDocumentBytes: config.INGEST_MAX_DOCUMENT_BYTES, logger,
     });
 
+    const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2 });
+    service.onStop({ stop: () => Promise.resolve(redis.disconnect()) });
+    await redis.connect();
+    const replyPartitions = TOPIC_SPECS.find(({ name }) => name === TOPICS.replies)?.partitions ?? 1;
+    const lease = await leaseReplyPartition({
+      redis, instanceId: config.INGRESS_INSTANCE_ID, partitions: replyPartitions, prefix: config.KAFKA_TOPIC_PREFIX,
+      onLost: (partition) => logger.warn({ partition }, 'lost the lease on the replies partition; another instance may share it'),
+    });
+    service.onStop({ stop: () => lease.release() });
+    if (!lease.exclusive) logger.warn({ partition: lease.partition, partitions: replyPartitions }, 'every replies partition is held by another ingress; sharing one (add partitions to rivulet.chat.replies to scale further)');
+    const replies = new ReplyRouter();
+    const replyFeed = createReplyFeed({
+      kafka, codec, producer, router: replies, instanceId: config.INGRESS_INSTANCE_ID, partition: lease.partition, instrumentation,
+      logger: logger.child({ component: 'reply-feed' }),
+      onDelivery: (outcome, event) => {
+        if (outcome === 'gap') logger.warn({ requestId: event.payload.requestId }, 'reply delta out of sequence; dropped');
+      },
+    });
+    service.onStop(replyFeed);
+    await replyFeed.start();
+    const chat = createChatService({
+      router: replies,
+      conversations: {
+        exists: (tenantId, conversationId) => conversationExists(pool, tenantId, conversationId),
+        create: async (conversation) => void (await createConversation(pool, conversation)),
+      },
+      publisher: kafkaChatPublisher(producer),
+      cancelSignal: redisCancelSignal(redis, config.KAFKA_TOPIC_PREFIX),
+      route: { ingressInstanceId: config.INGRESS_INSTANCE_ID, partition: lease.partition },
+      requestTimeoutMs: config.CHAT_REQUEST_TIMEOUT,
+    });
+    let embedding: Promise<EmbeddingModel> | undefined;
+    const embedder = async (): Promise<TextEmbedder> => {
+      // Loaded on the first POST /v1/embeddings: an ingress that never serves one never pays for the model.
+      embedding ??= loadThreadedOnnxEmbeddingModel({
+        modelDirectory: config.EMBEDDING_MODEL_DIR ?? join(config.RIVULET_HOME, 'models', 'all-minilm-l6-v2'), variant: 'int8', intraOpThreads: 1, interOpThreads: 1,
+      });
+      const model = await embedding;
+      return { modelId: model.id, embed: (texts) => model.embed(texts), countTokens: (text) => model.tokenizer?.countTokens(text) ?? Math.ceil(text.length / 4) };
+    };
+    service.onStop({ stop: async () => void (await (await embedding)?.close()) });
+
     const statusFeed = createStatusFeed({
       kafka, codec, producer, router, instanceId: config.INGRESS_INSTANCE_ID, instrumentation,
       logger: logger.child({ component: 'status-feed' }),
@@ -73,6 +125,8 @@ export const runIngress = async (env: Environment = process.env, { exit }: RunIn
         await pool.query('SELECT 1');
       },
       statusFeed: () => (statusFeed.isJoined() ? Promise.resolve() : Promise.reject(new Error('not yet assigned the documents-indexed partitions'))),
+      replyFeed: () => (replyFeed.isJoined() ? Promise.resolve() : Promise.reject(new Error(`not yet assigned replies partition ${lease.partition}`))),
+      redis: async () => void (await redis.ping()),
     };
     const readiness = {
       kafka: async () => {
@@ -89,11 +143,21 @@ export const runIngress = async (env: Environment = process.env, { exit }: RunIn
     let accepting = true;
     const isAccepting = (): boolean => accepting;
     const websockets = createWebSocketEndpoint({
-      auth, documents, router, logger, ingressMetrics, isAccepting,
-      maxFrameBytes: config.WS_MAX_FRAME_BYTES, authTimeoutMs: config.WS_AUTH_TIMEOUT,
+      auth, documents, chat, router, logger, ingressMetrics, isAccepting,
+      maxFrameBytes: config.WS_MAX_FRAME_BYTES, authTimeoutMs: config.WS_AUTH_TIMEOUT, maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
     });
     const server = createIngressServer({
       documents: createDocumentRoutes({ documents, auth, maxDocumentBytes: config.INGEST_MAX_DOCUMENT_BYTES }),
+      chat: createChatRoutes({
+        chat, auth, embedder, maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
+        conversations: {
+          list: async (tenantId, { limit }) => (await listConversations(pool, tenantId, { limit })).map(({ id, title, updatedAt }) => ({ id, title, updatedAt })),
+          messages: async (tenantId, conversationId) => {
+            if (!(await conversationExists(pool, tenantId, conversationId))) return undefined;
+            return (await listMessages(pool, tenantId, conversationId)).map(({ id, role, content, createdAt, tokens, metadata }) => ({ id, role, content, createdAt, tokens, metadata }));
+          },
+        },
+      }),
       readiness, isAccepting, metrics, ingressMetrics, logger, onUpgrade: websockets.handleUpgrade,
     });
     await new Promise<void>((resolve, reject) => {
@@ -119,7 +183,7 @@ export const runIngress = async (env: Environment = process.env, { exit }: RunIn
     const { port } = server.address() as AddressInfo;
     const host = config.INGRESS_HOST.includes(':') ? `[${config.INGRESS_HOST}]` : config.INGRESS_HOST;
     const url = `http://${host}:${port}`;
-    logger.info({ url, websocket: `ws://${host}:${port}/v1/ws`, instanceId: config.INGRESS_INSTANCE_ID, statusGroup: statusFeed.groupId }, 'ingress listening');
+    logger.info({ url, websocket: `ws://${host}:${port}/v1/ws`, instanceId: config.INGRESS_INSTANCE_ID, statusGroup: statusFeed.groupId, replyPartition: lease.partition }, 'ingress listening');
     return { url, stop: () => service.stop() };
   } catch (error) {
     await service.stop();

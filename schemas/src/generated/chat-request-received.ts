@@ -207,6 +207,18 @@ export const CHAT_REQUEST_RECEIVED_SCHEMA: AvroRecordSchema = {
                   "doc": "`chat`: answer with generation. `search`: retrieval only (POST /v1/search); the retrieval worker answers with a reply-end that carries the sources, and no generation runs."
                 },
                 {
+                  "name": "acceptedAt",
+                  "type": [
+                    "null",
+                    {
+                      "type": "long",
+                      "logicalType": "timestamp-millis"
+                    }
+                  ],
+                  "default": null,
+                  "doc": "When the ingress accepted the request (the chat-request-received occurredAt), carried on so later stages can measure latency from it and order the conversation's turns; null in events written before the field existed."
+                },
+                {
                   "name": "deadlineAt",
                   "type": {
                     "type": "long",

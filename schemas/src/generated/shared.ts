@@ -36,6 +36,8 @@ export interface ChatRequest {
   replyRoute: ReplyRoute;
   /** `chat`: answer with generation. `search`: retrieval only (POST /v1/search); the retrieval worker answers with a reply-end that carries the sources, and no generation runs. */
   kind: string;
+  /** When the ingress accepted the request (the chat-request-received occurredAt), carried on so later stages can measure latency from it and order the conversation's turns; null in events written before the field existed. */
+  acceptedAt: number | null;
   /** After this instant the ingress has already answered `timeout`; workers drop the request instead of spending model tokens on it. Milliseconds since the Unix epoch (UTC). */
   deadlineAt: number;
 }

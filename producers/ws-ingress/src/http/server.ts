@@ -5,11 +5,14 @@ import type { Duplex } from 'node:stream';
 import { runReadinessChecks, type Logger, type Metrics, type ReadinessCheck } from '@rivulet/observability';
 import { IngressError, toIngressError } from '../errors.js';
 import type { IngressMetrics } from '../metrics.js';
+import type { ChatRoutes } from './chat-routes.js';
+import { sendChatPage } from './page/chat-page.js';
 import type { DocumentRoutes, RouteRequest } from './document-routes.js';
 import { sendError, sendJson } from './http-io.js';
 
 export interface IngressServerOptions {
   documents: DocumentRoutes;
+  chat: ChatRoutes;
   /** Same checks as the ops server's /ready. */
   readiness: Readonly<Record<string, ReadinessCheck>>;
   /** False once shutdown began: /ready answers 503 `draining`. */
@@ -23,9 +26,10 @@ export interface IngressServerOptions {
 }
 
 const DOCUMENT_PREFIX = '/v1/documents/';
+const CONVERSATION_MESSAGES = /^\/v1\/conversations\/([^/]+)\/messages$/;
 
 export const createIngressServer = ({
-  documents, readiness, isAccepting, metrics, ingressMetrics, logger, onUpgrade, readinessTimeoutMs = 2000,
+  documents, chat, readiness, isAccepting, metrics, ingressMetrics, logger, onUpgrade, readinessTimeoutMs = 2000,
 }: IngressServerOptions): Server => {
   const log = logger.child({ component: 'http' });
 
@@ -58,8 +62,18 @@ export const createIngressServer = ({
           const body = await metrics.render();
           response.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store' }).end(body);
         });
+      case '/':
+        return only('/', ['GET', 'HEAD'], () => sendChatPage(request, response));
       case '/v1/documents':
         return only('/v1/documents', ['POST'], () => documents.post(route));
+      case '/v1/chat/completions':
+        return only('/v1/chat/completions', ['POST'], () => chat.completions(route));
+      case '/v1/search':
+        return only('/v1/search', ['POST'], () => chat.search(route));
+      case '/v1/embeddings':
+        return only('/v1/embeddings', ['POST'], () => chat.embeddings(route));
+      case '/v1/conversations':
+        return only('/v1/conversations', ['GET'], () => chat.listConversations(route));
       case '/v1/ws':
         return only('/v1/ws', ['GET'], () => {
           throw new IngressError('invalid_request', 'Open /v1/ws as a WebSocket (Upgrade: websocket).', { httpStatus: 426 });
@@ -69,6 +83,8 @@ export const createIngressServer = ({
       const encodedId = path.slice(DOCUMENT_PREFIX.length);
       return only('/v1/documents/{id}', ['GET', 'DELETE'], () => (method === 'DELETE' ? documents.remove(route, encodedId) : documents.get(route, encodedId)));
     }
+    const conversation = CONVERSATION_MESSAGES.exec(path);
+    if (conversation) return only('/v1/conversations/{id}/messages', ['GET'], () => chat.messages(route, conversation[1]!));
     return {
       name: 'unknown',
       run: () => {

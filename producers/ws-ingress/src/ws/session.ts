@@ -4,8 +4,11 @@ import type { IncomingMessage } from 'node:http';
 import { WebSocket, type RawData } from 'ws';
 import type { Logger } from '@rivulet/observability';
 import { bearerToken, type ApiKeyPrincipal, type ApiKeyStore } from '../auth.js';
+import { chatFrameSubmission } from '../chat/chat-input.js';
+import type { ChatService } from '../chat/chat-service.js';
+import type { ReplyListener } from '../chat/reply-router.js';
 import type { DocumentService } from '../documents/document-service.js';
-import { errorBody, invalidRequest, toIngressError } from '../errors.js';
+import { errorBody, IngressError, invalidRequest, toIngressError } from '../errors.js';
 import type { IngressMetrics } from '../metrics.js';
 import type { StatusRouter, StatusTarget } from '../status/status-router.js';
 import { deleteTarget, FrameError, frameIdOf, ingestSubmission, parseFrame, type ClientFrame } from './frames.js';
@@ -18,6 +21,7 @@ export const CLOSE_SLOW_CONSUMER = 1013;
 export interface SessionOptions {
   auth: ApiKeyStore;
   documents: DocumentService;
+  chat: ChatService;
   router: StatusRouter;
   /** WS_AUTH_TIMEOUT. */
   authTimeoutMs: number;
@@ -27,14 +31,23 @@ export interface SessionOptions {
   ingressMetrics: IngressMetrics;
 }
 
-const CHAT_UNAVAILABLE = 'Chat is not available on this server yet; only ingest, delete_document and ping are. Use POST /v1/search for retrieval.';
-
 const toBuffer = (data: RawData): Buffer =>
   Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
 
+const withFrameIdOf = <T>(frameId: string, check: () => T): T => {
+  try {
+    return check();
+  } catch (error) {
+    throw withFrameIdError(frameId, error);
+  }
+};
+
+const withFrameIdError = (frameId: string, error: unknown): unknown =>
+  error instanceof IngressError && error.code === 'invalid_request' ? new FrameError(frameId, error.message) : error;
+
 /** Serves one upgraded connection until it closes. Nothing in here may throw out of an event handler. */
 export const runSession = (socket: WebSocket, request: IncomingMessage, options: SessionOptions): void => {
-  const { auth, documents, router, authTimeoutMs, maxBufferedBytes, ingressMetrics } = options;
+  const { auth, documents, chat, router, authTimeoutMs, maxBufferedBytes, ingressMetrics } = options;
   const sessionId = randomUUID();
   const log = options.logger.child({ component: 'websocket', sessionId });
 
@@ -127,6 +140,55 @@ export const runSession = (socket: WebSocket, request: IncomingMessage, options:
     watch.open();
   };
 
+  // Chats in flight on this socket: client frame id -> server request id.
+  const chats = new Map<string, string>();
+
+  const startChat = async (who: ApiKeyPrincipal, frame: ClientFrame): Promise<void> => {
+    const frameId = frameIdOf(frame);
+    if (chats.has(frameId)) throw new FrameError(frameId, `A chat with id "${frameId}" is still answering on this socket; use a new id for each chat.`);
+    const submission = withFrameIdOf(frameId, () => chatFrameSubmission(frame.body, frameId));
+    chats.set(frameId, '');
+    let seq = 0;
+    const finish = (): void => {
+      chats.delete(frameId);
+    };
+    const listener: ReplyListener = {
+      sources: (sources) => send({ type: 'sources', id: frameId, sources }),
+      delta: (content) => send({ type: 'delta', id: frameId, seq: seq++, content }),
+      reset: () => send({ type: 'reset', id: frameId, reason: 'A worker failed while answering; the answer is being generated again. Discard the text received so far.' }),
+      done: (payload) => {
+        finish();
+        send({
+          type: 'done', id: frameId, conversationId: payload.conversationId, messageId: payload.messageId, content: payload.content,
+          model: payload.model, provider: payload.provider, usage: payload.usage, latencyMs: payload.latencyMs,
+          ...(payload.costUsd === null ? {} : { costUsd: payload.costUsd }), finishReason: payload.finishReason,
+        });
+      },
+      error: (error) => {
+        finish();
+        send({ type: 'error', id: frameId, ...error });
+      },
+    };
+    let accepted;
+    try {
+      accepted = await chat.submit(who, submission, listener);
+    } catch (error) {
+      chats.delete(frameId);
+      throw error instanceof FrameError ? error : withFrameIdError(frameId, error);
+    }
+    if (chats.has(frameId)) chats.set(frameId, accepted.requestId);
+    send({ type: 'ack', id: frameId, requestId: accepted.requestId, conversationId: accepted.conversationId });
+    accepted.open();
+  };
+
+  const cancelChat = async (frame: ClientFrame): Promise<void> => {
+    const frameId = frameIdOf(frame);
+    const requestId = chats.get(frameId);
+    if (requestId === undefined || requestId === '' || !(await chat.cancel(requestId))) {
+      throw new FrameError(frameId, `No chat with id "${frameId}" is answering on this socket; nothing to cancel.`);
+    }
+  };
+
   const handleFrame = async (who: ApiKeyPrincipal, data: Buffer, isBinary: boolean): Promise<void> => {
     const requestId = randomUUID();
     let frame: ClientFrame | undefined;
@@ -140,8 +202,9 @@ export const runSession = (socket: WebSocket, request: IncomingMessage, options:
         case 'auth':
           throw invalidRequest('This socket is already authenticated.');
         case 'chat':
+          return await startChat(who, frame);
         case 'cancel':
-          throw invalidRequest(CHAT_UNAVAILABLE);
+          return await cancelChat(frame);
         case 'ingest':
           return await ingest(who, frame, requestId);
         case 'delete_document':
@@ -167,6 +230,8 @@ export const runSession = (socket: WebSocket, request: IncomingMessage, options:
   socket.once('close', (code) => {
     clearTimeout(authTimer);
     router.forget(target);
+    // The answers still complete and are stored; nobody is here to read them.
+    for (const requestId of chats.values()) if (requestId !== '') chat.abandon(requestId);
     ingressMetrics.webSockets.dec();
     log.debug({ code }, 'socket closed');
   });

@@ -1,0 +1,137 @@
+// Streams answer text to the replies topic without one Kafka record per token.
+//
+// Self-clocking batching: text appended while no send is in flight goes out at once (the first
+// token is never held back); text appended while a send is in flight waits for it and leaves in
+// the next send, coalesced per request into one reply-delta. Fast models therefore produce a
+// few large deltas, slow models one delta per token, and latency stays at most one broker
+// round trip. One publisher serves every stream of the process, so twenty streams share sends.
+import { envelopeFrom } from '@rivulet/kafka';
+import { TOPICS, type EventRecords, type Source } from '@rivulet/schemas';
+import type { AnyOutgoingEvent } from '@rivulet/kafka';
+
+export interface DeltaSink {
+  send(events: readonly AnyOutgoingEvent<Pick<EventRecords, 'reply-delta'>>[]): Promise<void>;
+}
+
+export interface DeltaStreamOptions {
+  tenantId: string;
+  correlationId: string;
+  requestId: string;
+  attemptId: string;
+  /** The replies partition the request's ingress reads (request.replyRoute.partition). */
+  partition: number;
+  /** True when an earlier attempt may have streamed text: the client must discard it. */
+  reset: boolean;
+}
+
+/** One answer's stream. `append` never blocks; `flush` resolves when everything appended is acknowledged. */
+export interface DeltaStream {
+  /** Sends the sources at once (the seq 0 delta, empty content), before the model's first token. */
+  start(sources: readonly Source[]): void;
+  append(text: string): void;
+  flush(): Promise<void>;
+}
+
+/** Largest content of one delta; longer pending text is split so no record grows unbounded. */
+const MAX_DELTA_CHARS = 8_192;
+
+interface StreamState {
+  options: DeltaStreamOptions;
+  seq: number;
+  pending: string;
+  sources: readonly Source[] | null;
+  started: boolean;
+  /** A send that carried some of this stream's deltas failed: the stream has a gap and is dead. */
+  failure: unknown;
+  /** The send carrying this stream's latest deltas; settles (never rejects) when Kafka answered. */
+  lastSend: Promise<void> | undefined;
+}
+
+export class DeltaPublisher {
+  private readonly sink: DeltaSink;
+  private readonly dirty = new Set<StreamState>();
+  private inFlight: Promise<void> | undefined;
+  private currentSend: Promise<void> = Promise.resolve();
+
+  constructor(sink: DeltaSink) {
+    this.sink = sink;
+  }
+
+  open(options: DeltaStreamOptions): DeltaStream {
+    const state: StreamState = { options, seq: 0, pending: '', sources: null, started: false, failure: undefined, lastSend: undefined };
+    return {
+      start: (sources) => {
+        state.sources = sources;
+        state.started = true;
+        this.mark(state);
+      },
+      append: (text) => {
+        if (text.length === 0) return;
+        state.pending += text;
+        this.mark(state);
+      },
+      flush: () => this.flushUntilClean(state),
+    };
+  }
+
+  private mark(state: StreamState): void {
+    this.dirty.add(state);
+    this.inFlight ??= this.drain();
+  }
+
+  /** Sends everything pending, again and again, until nothing is. One send at a time. */
+  private async drain(): Promise<void> {
+    while (this.dirty.size > 0) {
+      const batch = [...this.dirty];
+      this.dirty.clear();
+      const events = batch.flatMap((state) => this.take(state));
+      const send = this.sink.send(events).then(
+        () => undefined,
+        (error: unknown) => {
+          for (const state of batch) state.failure ??= error;
+        },
+      );
+      for (const state of batch) state.lastSend = send;
+      this.currentSend = send;
+      await send;
+    }
+    this.inFlight = undefined;
+  }
+
+  private take(state: StreamState): AnyOutgoingEvent<Pick<EventRecords, 'reply-delta'>>[] {
+    const { options } = state;
+    const pieces: string[] = [];
+    if (state.started && state.seq === 0 && state.pending.length === 0) pieces.push('');
+    for (let index = 0; index < state.pending.length; index += MAX_DELTA_CHARS) pieces.push(state.pending.slice(index, index + MAX_DELTA_CHARS));
+    state.pending = '';
+    return pieces.map((content) => {
+      const seq = state.seq++;
+      return {
+        topic: TOPICS.replies, type: 'reply-delta', key: options.requestId, partition: options.partition,
+        value: {
+          ...envelopeFrom(options),
+          payload: {
+            requestId: options.requestId, attemptId: options.attemptId, seq, content,
+            reset: seq === 0 && options.reset,
+            sources: seq === 0 ? [...(state.sources ?? [])] : null,
+          },
+        },
+      };
+    });
+  }
+
+  private async flushUntilClean(state: StreamState): Promise<void> {
+    while (state.failure === undefined) {
+      if (this.dirty.has(state)) {
+        // Waiting for the send in progress; the next one takes this stream's text.
+        await this.currentSend;
+        continue;
+      }
+      const last = state.lastSend;
+      if (last === undefined) break;
+      await last;
+      if (state.lastSend === last) state.lastSend = undefined;
+    }
+    if (state.failure !== undefined) throw state.failure instanceof Error ? state.failure : new Error("delta send failed", { cause: state.failure });
+  }
+}

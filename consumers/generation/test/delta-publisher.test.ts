@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { EventRecords } from '@rivulet/schemas';
+import type { AnyOutgoingEvent } from '@rivulet/kafka';
+import { DeltaPublisher, type DeltaSink } from '../src/delta-publisher.js';
+
+type Sent = AnyOutgoingEvent<Pick<EventRecords, 'reply-delta'>>;
+
+/** A sink whose sends complete only when the test releases them, like a broker round trip. */
+const controlledSink = () => {
+  const sends: Sent[][] = [];
+  const pending: (() => void)[] = [];
+  let failNext = false;
+  const sink: DeltaSink = {
+    send: (events) => {
+      sends.push([...events]);
+      if (failNext) {
+        failNext = false;
+        return Promise.reject(new Error('broker down'));
+      }
+      return new Promise<void>((resolve) => pending.push(resolve));
+    },
+  };
+  return {
+    sink, sends,
+    release: async () => {
+      pending.shift()?.();
+      await new Promise((resolve) => setImmediate(resolve));
+    },
+    failNextSend: () => {
+      failNext = true;
+    },
+  };
+};
+
+const options = (requestId: string) => ({ tenantId: 't', correlationId: requestId, requestId, attemptId: `a-${requestId}`, partition: 3, reset: false });
+
+test('the first text goes out at once; text arriving during a send is coalesced into one delta per request', async () => {
+  const { sink, sends, release } = controlledSink();
+  const publisher = new DeltaPublisher(sink);
+  const stream = publisher.open(options('r1'));
+  stream.start([{ n: 1, documentId: 'd', chunkId: 'c', title: null, score: 0.9, snippet: 's' }]);
+  assert.equal(sends.length, 1, 'sources leave immediately');
+  for (const token of ['Hel', 'lo', ' wor', 'ld']) stream.append(token);
+  assert.equal(sends.length, 1, 'nothing else while the first send is in flight');
+  await release();
+  assert.equal(sends.length, 2);
+  const second = sends[1]!;
+  assert.equal(second.length, 1, 'four tokens became one delta');
+  assert.equal(second[0]!.value.payload.content, 'Hello world');
+  assert.equal(second[0]!.value.payload.seq, 1);
+  assert.equal(second[0]!.partition, 3, 'produced to the request\'s reply partition');
+  const first = sends[0]![0]!.value.payload;
+  assert.equal(first.seq, 0);
+  assert.equal(first.content, '');
+  assert.equal(first.sources?.length, 1);
+  assert.equal(second[0]!.value.payload.sources, null, 'only seq 0 carries sources');
+  const flushed = stream.flush();
+  await release();
+  await flushed;
+});
+
+test('streams share sends, keep their own gap-free seq, and flush waits only for its own text', async () => {
+  const { sink, sends, release } = controlledSink();
+  const publisher = new DeltaPublisher(sink);
+  const a = publisher.open(options('a'));
+  const b = publisher.open(options('b'));
+  a.start([]);
+  b.start([]);
+  a.append('a1');
+  b.append('b1');
+  await release();
+  assert.equal(sends[1]!.length, 2, 'one send carries both streams');
+  a.append('a2');
+  let flushed = false;
+  const flushing = a.flush().then(() => {
+    flushed = true;
+  });
+  await release();
+  b.append('b2');
+  await release();
+  await flushing;
+  assert.ok(flushed);
+  const seqs = (requestId: string) => sends.flat().filter((event) => event.value.payload.requestId === requestId).map((event) => event.value.payload.seq);
+  assert.deepEqual(seqs('a'), [0, 1, 2]);
+  assert.deepEqual(seqs('b').slice(0, 2), [0, 1]);
+  await release();
+});
+
+test('a failed send fails the flush of every stream it carried, and later streams still work', async () => {
+  const { sink, release, failNextSend } = controlledSink();
+  const publisher = new DeltaPublisher(sink);
+  failNextSend();
+  const broken = publisher.open(options('x'));
+  broken.start([]);
+  await assert.rejects(broken.flush(), /broker down/);
+  const healthy = publisher.open(options('y'));
+  healthy.start([]);
+  const flushing = healthy.flush();
+  await release();
+  await flushing;
+});
+
+test('a long burst is split so no delta exceeds the size bound', async () => {
+  const { sink, sends, release } = controlledSink();
+  const publisher = new DeltaPublisher(sink);
+  const stream = publisher.open(options('big'));
+  stream.start([]);
+  stream.append('x'.repeat(20_000));
+  await release();
+  const contents = sends[1]!.map((event) => event.value.payload.content.length);
+  assert.ok(contents.every((length) => length <= 8192), `deltas of ${contents.join(', ')} characters`);
+  assert.equal(contents.reduce((sum, length) => sum + length, 0), 20_000);
+  await release();
+});

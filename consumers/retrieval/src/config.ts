@@ -1,0 +1,34 @@
+import { baseVariables, defineConfig, duration, fromParser, integer, variable, withKafkaConsumer } from '@rivulet/config';
+
+/** A cosine similarity threshold: a number from -1 to 1. */
+const similarity = () => fromParser((text) => {
+  const value = Number(text.trim());
+  if (text.trim() === '' || !Number.isFinite(value) || value < -1 || value > 1) throw new TypeError('expected a number from -1 to 1');
+  return value;
+});
+
+export const retrievalConfigSchema = withKafkaConsumer(
+  defineConfig({
+    ...baseVariables({ processName: 'retrieval' }),
+    RETRIEVAL_DATABASE_POOL_SIZE: variable({
+      description: 'PostgreSQL connections of one retrieval process (each in-flight search holds one for its transaction).',
+      schema: integer({ min: 1, max: 200 }), default: '8',
+    }),
+    RETRIEVAL_EF_SEARCH: variable({
+      description: 'pgvector `hnsw.ef_search` of each search: candidates the HNSW scan keeps per step. Higher finds more of the true nearest chunks and costs time; never below the request\'s topK. 1 to 1000.',
+      schema: integer({ min: 1, max: 1000 }), default: '100',
+    }),
+    RETRIEVAL_MAX_SCAN_TUPLES: variable({
+      description: 'pgvector `hnsw.max_scan_tuples`: how many index entries an iterative scan may visit looking for chunks that pass the tenant, collection and metadata filters before it gives up with fewer than topK.',
+      schema: integer({ min: 1, max: 10_000_000 }), default: '20000',
+    }),
+    RETRIEVAL_MIN_SCORE: variable({
+      description: 'Chunks scoring below this (cosine similarity, -1 to 1) are left out of the context and the search results; -1 keeps everything.',
+      schema: similarity(), default: '-1',
+    }),
+    RETRIEVAL_STATEMENT_TIMEOUT: variable({
+      description: 'PostgreSQL statement timeout of a search; a search that takes longer fails and is retried.',
+      schema: duration(), default: '5s',
+    }),
+  }),
+);

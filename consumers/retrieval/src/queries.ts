@@ -1,0 +1,52 @@
+/** The retrieval worker's SQL, named (CONVENTIONS.md rule 9). Identifiers are never interpolated from events. */
+export const queries = {
+  /** The index version holding this model's vectors, if it is the one search reads. */
+  activeIndexVersion: `
+    SELECT id FROM index_versions
+     WHERE state = 'active' AND model_id = $1 AND model_version = $2 AND dimension = $3`,
+  /**
+   * Transaction-local HNSW settings (set_config(…, true) is SET LOCAL with parameters).
+   * relaxed_order: when the filters reject the first candidates, the scan goes on looking (up to
+   * max_scan_tuples) instead of returning fewer than LIMIT rows; results may come slightly out of
+   * order, so the search re-sorts them.
+   */
+  hnswSettings: `
+    SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),
+           set_config('hnsw.ef_search', $1, true),
+           set_config('hnsw.max_scan_tuples', $2, true)`,
+} as const;
+
+const checkedInteger = (name: string, value: number, max: number): number => {
+  if (!Number.isInteger(value) || value < 1 || value > max) throw new RangeError(`${name} must be an integer from 1 to ${max}, got ${value}`);
+  return value;
+};
+
+/**
+ * The nearest chunks of one tenant's collection that match the metadata filters, in one index
+ * version. `$1` query vector, `$2` tenant, `$3` collection, `$4` filters as a JSON object, `$5` limit.
+ *
+ * The index version and dimension are spliced in as literals (both come from our own
+ * index_versions row, never from an event): the per-version partial HNSW index is
+ * `USING hnsw ((embedding::vector(<dimension>)) vector_cosine_ops) WHERE index_version = <id>`
+ * (consumers/indexer/src/queries.ts), and PostgreSQL uses it only when the ORDER BY is that same
+ * expression and the WHERE clause implies that predicate with a constant.
+ *
+ * The inner query is materialized and re-sorted because an iterative scan in relaxed order may
+ * return rows slightly out of order (pgvector's documented pattern).
+ */
+export const nearestChunks = (indexVersion: number, dimension: number): string => {
+  checkedInteger('indexVersion', indexVersion, 2 ** 31 - 1);
+  checkedInteger('dimension', dimension, 2000);
+  return `
+    WITH nearest AS MATERIALIZED (
+      SELECT document_id, chunk_id, title, text, metadata,
+             embedding::vector(${dimension}) <=> $1::vector(${dimension}) AS distance
+        FROM chunks
+       WHERE index_version = ${indexVersion}
+         AND tenant_id = $2 AND collection = $3 AND metadata @> $4::jsonb
+       ORDER BY distance
+       LIMIT $5)
+    SELECT document_id AS "documentId", chunk_id AS "chunkId", title, text, metadata, distance
+      FROM nearest
+     ORDER BY distance, chunk_id`;
+};

@@ -1,0 +1,89 @@
+// A local stand-in for the OpenAI Chat Completions API (and the OpenAI-compatible servers:
+// vLLM, Ollama, llama.cpp server) that speaks its real wire format, including streaming.
+import { randomUUID } from 'node:crypto';
+import { contentText, countPromptTokens, planReply, type FakeBehaviour, type FakeChatRequest } from './behaviour.js';
+import { playTokens, sendJson, startFakeServer, type Exchange, type FakeProviderServer } from './fake-server.js';
+
+export interface FakeOpenAIOptions extends FakeBehaviour {
+  readonly host?: string;
+  readonly port?: number;
+  /** When set, requests must carry `Authorization: Bearer <apiKey>` or get OpenAI's 401. */
+  readonly apiKey?: string;
+}
+
+/** OpenAI's error body: `{ error: { message, type, param, code } }`. */
+const errorBody = (status: number, message?: string) => {
+  const [type, code, text] =
+    status === 400 ? ['invalid_request_error', null, 'Invalid request.']
+    : status === 401 ? ['invalid_request_error', 'invalid_api_key', 'Incorrect API key provided.']
+    : status === 403 ? ['invalid_request_error', 'unsupported_country_region_territory', 'Country, region, or territory not supported.']
+    : status === 404 ? ['invalid_request_error', null, 'Not found.']
+    : status === 429 ? ['requests', 'rate_limit_exceeded', 'Rate limit reached for requests. Please try again later.']
+    : status === 503 ? ['server_error', null, 'The engine is currently overloaded, please try again later.']
+    : ['server_error', null, 'The server had an error while processing your request.'];
+  return { error: { message: message ?? text, type, param: null, code } };
+};
+
+const fail = (exchange: Exchange, status: number, message?: string, retryAfterSeconds?: number) =>
+  sendJson(exchange.response, status, errorBody(status, message), {
+    'x-request-id': `req_${randomUUID().replaceAll('-', '')}`,
+    ...(retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) }),
+  });
+
+const parseRequest = (body: Record<string, unknown>): FakeChatRequest | string => {
+  if (typeof body.model !== 'string') return "you must provide a model parameter";
+  if (!Array.isArray(body.messages) || body.messages.length === 0) return "'messages' is a required property";
+  const messages = (body.messages as { role?: unknown; content?: unknown }[]).map((message) => ({ role: String(message?.role), text: contentText(message?.content) }));
+  const limit = body.max_completion_tokens ?? body.max_tokens;
+  return { model: body.model, messages, maxTokens: typeof limit === 'number' ? limit : undefined, stream: body.stream === true, body };
+};
+
+const handleCompletion = async (exchange: Exchange): Promise<void> => {
+  const body = exchange.body;
+  if (typeof body !== 'object' || body === null) return fail(exchange, 400, 'We could not parse the JSON body of your request.');
+  const request = parseRequest(body as Record<string, unknown>);
+  if (typeof request === 'string') return fail(exchange, 400, request);
+  const { behaviour } = exchange;
+  if (behaviour.fail) return fail(exchange, behaviour.fail.status, behaviour.fail.message, behaviour.fail.retryAfterSeconds);
+  const { tokens, finish } = planReply(behaviour, request);
+  const id = `chatcmpl-${randomUUID().replaceAll('-', '').slice(0, 24)}`;
+  const created = Math.floor(Date.now() / 1000);
+  const usage = { prompt_tokens: countPromptTokens(request), completion_tokens: tokens.length, total_tokens: countPromptTokens(request) + tokens.length };
+  if (!request.stream) {
+    const written: string[] = [];
+    if (!(await playTokens(exchange, tokens, (token) => written.push(token)))) return;
+    return sendJson(exchange.response, 200, {
+      id, object: 'chat.completion', created, model: request.model,
+      choices: [{ index: 0, message: { role: 'assistant', content: written.join(''), refusal: null, annotations: [] }, logprobs: null, finish_reason: finish }],
+      usage: behaviour.omitUsage ? undefined : usage,
+      service_tier: 'default', system_fingerprint: null,
+    });
+  }
+  const withUsage = (body as { stream_options?: { include_usage?: unknown } }).stream_options?.include_usage === true && !behaviour.omitUsage;
+  const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+    `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: request.model, service_tier: 'default', system_fingerprint: null, choices, ...(withUsage ? { usage: null } : {}), ...extra })}\n\n`;
+  const { response } = exchange;
+  response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-request-id': `req_${id}` });
+  response.write(chunk([{ index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null }]));
+  const complete = await playTokens(exchange, tokens, (token) => response.write(chunk([{ index: 0, delta: { content: token }, logprobs: null, finish_reason: null }])));
+  if (!complete) return;
+  response.write(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: finish }]));
+  if (withUsage) response.write(chunk([], { usage: { ...usage, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } } }));
+  response.end('data: [DONE]\n\n');
+};
+
+/**
+ * Starts a fake OpenAI server on loopback: POST /v1/chat/completions, streaming (SSE
+ * `chat.completion.chunk`s, a usage chunk when `stream_options.include_usage`, then
+ * `data: [DONE]`) or not (one `chat.completion`). Honours `max_completion_tokens`/`max_tokens`
+ * (finish_reason `length`). Everything else answers OpenAI's 404 body.
+ */
+export const startFakeOpenAI = async ({ host, port, apiKey, ...behaviour }: FakeOpenAIOptions = {}): Promise<FakeProviderServer> =>
+  startFakeServer({
+    host, port, behaviour, basePath: '/v1',
+    handle: async (exchange) => {
+      if (apiKey !== undefined && exchange.headers.authorization !== `Bearer ${apiKey}`) return fail(exchange, 401);
+      if (exchange.method === 'POST' && exchange.path === '/v1/chat/completions') return handleCompletion(exchange);
+      return fail(exchange, 404, `Invalid URL (${exchange.method} ${exchange.path})`);
+    },
+  });

@@ -1,0 +1,106 @@
+import { join } from 'node:path';
+import { ConfigError, integer, oneOf, text, url, variable } from '@rivulet/config';
+import { createAnthropicChatModel } from './anthropic-chat-model.js';
+import type { ChatModel } from './chat-model.js';
+import { loadLocalChatModel } from './local-chat-model.js';
+import { createOpenAIChatModel } from './openai-chat-model.js';
+
+export const chatProviders = ['local', 'openai', 'anthropic', 'openai-compatible'] as const;
+export type ChatProvider = (typeof chatProviders)[number];
+
+/** Where `rivulet infra up` puts the local chat model, under RIVULET_HOME. */
+export const DEFAULT_LOCAL_CHAT_MODEL_FILE = join('models', 'gemma3-270m', 'gemma-3-270m-q4_k_m.gguf');
+
+/** Context windows used when CHAT_CONTEXT_TOKENS is unset. */
+const defaultContextTokens: Record<ChatProvider, number> = { local: 4096, openai: 128_000, anthropic: 200_000, 'openai-compatible': 8192 };
+
+/** The chat model variables of the generation worker: spread into its `defineConfig` beside `baseVariables`. */
+export const llmVariables = {
+  CHAT_PROVIDER: variable({
+    description: 'Which chat model answers: `local` (a GGUF model in-process, llama.cpp on the CPU), `openai`, `anthropic` or `openai-compatible` (vLLM, Ollama, llama.cpp server).',
+    schema: oneOf(chatProviders), default: 'local',
+  }),
+  CHAT_MODEL: variable({
+    description: 'Model name sent to the remote provider (e.g. gpt-4o-mini, claude-haiku-4-5); required for every provider but `local`, where it only renames the model in replies (default: the GGUF file name).',
+    schema: text(), optional: true,
+  }),
+  CHAT_LOCAL_MODEL_PATH: variable({
+    description: 'GGUF file of the local chat model (`rivulet infra up` fetches the default, Gemma 3 270M Q4_K_M).',
+    schema: text(), optional: true, documentedDefault: '<RIVULET_HOME>/models/gemma3-270m/gemma-3-270m-q4_k_m.gguf',
+  }),
+  CHAT_LOCAL_THREADS: variable({
+    description: 'CPU threads the local chat model decodes with (default: all cores).',
+    schema: integer({ min: 1, max: 256 }), optional: true,
+  }),
+  CHAT_CONTEXT_TOKENS: variable({
+    description: 'Context window of the chat model in tokens, prompt + answer; the prompt is budgeted against it.',
+    schema: integer({ min: 256, max: 10_000_000 }), optional: true,
+    documentedDefault: '4096 (local), 128000 (openai), 200000 (anthropic), 8192 (openai-compatible)',
+  }),
+  CHAT_FIRST_TOKEN_TIMEOUT_MS: variable({
+    description: 'Milliseconds a remote chat model may take to its first output token before the request is aborted as a retryable timeout.',
+    schema: integer({ min: 1 }), default: '30000',
+  }),
+  CHAT_IDLE_TIMEOUT_MS: variable({
+    description: 'Milliseconds a remote chat stream may go without data, once text flows, before it is aborted as a retryable timeout.',
+    schema: integer({ min: 1 }), default: '15000',
+  }),
+  OPENAI_API_KEY: variable({
+    description: 'API key for `openai` (required) and `openai-compatible` (when the server wants one).',
+    schema: text(), optional: true, secret: true,
+  }),
+  OPENAI_BASE_URL: variable({
+    description: 'Base URL up to /v1: required for `openai-compatible` (e.g. http://127.0.0.1:11434/v1); for `openai` a proxy (default https://api.openai.com/v1).',
+    schema: url({ protocols: ['http:', 'https:'] }), optional: true,
+  }),
+  ANTHROPIC_API_KEY: variable({
+    description: 'API key for `anthropic`.',
+    schema: text(), optional: true, secret: true,
+  }),
+  ANTHROPIC_BASE_URL: variable({
+    description: 'Base URL of the Anthropic API without /v1 (default https://api.anthropic.com).',
+    schema: url({ protocols: ['http:', 'https:'] }), optional: true,
+  }),
+};
+
+/** What `createChatModelFromConfig` reads: the output of `loadConfig` over `baseVariables` and `llmVariables`. */
+export interface LlmConfig {
+  readonly RIVULET_HOME: string;
+  readonly CHAT_PROVIDER: ChatProvider;
+  readonly CHAT_MODEL?: string | undefined;
+  readonly CHAT_LOCAL_MODEL_PATH?: string | undefined;
+  readonly CHAT_LOCAL_THREADS?: number | undefined;
+  readonly CHAT_CONTEXT_TOKENS?: number | undefined;
+  readonly CHAT_FIRST_TOKEN_TIMEOUT_MS: number;
+  readonly CHAT_IDLE_TIMEOUT_MS: number;
+  readonly OPENAI_API_KEY?: string | undefined;
+  readonly OPENAI_BASE_URL?: string | undefined;
+  readonly ANTHROPIC_API_KEY?: string | undefined;
+  readonly ANTHROPIC_BASE_URL?: string | undefined;
+}
+
+/** CHAT_LOCAL_MODEL_PATH, or the file `rivulet infra up` assembles under RIVULET_HOME. */
+export const resolveLocalModelPath = (config: Pick<LlmConfig, 'RIVULET_HOME' | 'CHAT_LOCAL_MODEL_PATH'>): string =>
+  config.CHAT_LOCAL_MODEL_PATH ?? join(config.RIVULET_HOME, DEFAULT_LOCAL_CHAT_MODEL_FILE);
+
+/** The configured chat model. Throws a ConfigError naming each variable the chosen provider is missing. */
+export const createChatModelFromConfig = async (config: LlmConfig, options: { fetch?: typeof fetch } = {}): Promise<ChatModel> => {
+  const provider = config.CHAT_PROVIDER;
+  const required: [string, unknown][] =
+    provider === 'openai' ? [['CHAT_MODEL', config.CHAT_MODEL], ['OPENAI_API_KEY', config.OPENAI_API_KEY]]
+    : provider === 'anthropic' ? [['CHAT_MODEL', config.CHAT_MODEL], ['ANTHROPIC_API_KEY', config.ANTHROPIC_API_KEY]]
+    : provider === 'openai-compatible' ? [['CHAT_MODEL', config.CHAT_MODEL], ['OPENAI_BASE_URL', config.OPENAI_BASE_URL]]
+    : [];
+  const missing = required.filter(([, value]) => value === undefined);
+  if (missing.length > 0) throw new ConfigError(missing.map(([variable]) => ({ variable, expected: `required with CHAT_PROVIDER=${provider}`, found: 'not set' })));
+  const contextTokens = config.CHAT_CONTEXT_TOKENS ?? defaultContextTokens[provider];
+  const timeouts = { firstTokenTimeoutMs: config.CHAT_FIRST_TOKEN_TIMEOUT_MS, idleTimeoutMs: config.CHAT_IDLE_TIMEOUT_MS };
+  switch (provider) {
+    case 'local':
+      return loadLocalChatModel({ modelPath: resolveLocalModelPath(config), name: config.CHAT_MODEL, contextTokens, threads: config.CHAT_LOCAL_THREADS });
+    case 'anthropic':
+      return createAnthropicChatModel({ apiKey: config.ANTHROPIC_API_KEY!, baseURL: config.ANTHROPIC_BASE_URL, model: config.CHAT_MODEL!, contextTokens, fetch: options.fetch, ...timeouts });
+    default:
+      return createOpenAIChatModel({ provider, apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL, model: config.CHAT_MODEL!, contextTokens, fetch: options.fetch, ...timeouts });
+  }
+};

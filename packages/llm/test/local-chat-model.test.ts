@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { modelPaths } from '@rivulet/infra';
+import { isAbortError, loadLocalChatModel, ProviderError, resolveLocalModelPath } from '../src/index.js';
+import { collect, drain } from './support/streams.js';
+
+/** The model `rivulet infra up` assembled (npm test runs it first), in the same state folder as the services. */
+const home = process.env.RIVULET_HOME || join(fileURLToPath(new URL('../../../', import.meta.url)), '.rivulet');
+const modelPath = modelPaths(home).chatModelFile;
+const model = await loadLocalChatModel({ modelPath, contextTokens: 2048, threads: 2 });
+after(() => model.close());
+
+const capital = [{ role: 'user', content: 'What is the capital of France?' }] as const;
+
+test('the default path of the config is where infra puts the model; the model describes itself', () => {
+  assert.equal(resolveLocalModelPath({ RIVULET_HOME: home }), modelPath);
+  assert.equal(resolveLocalModelPath({ RIVULET_HOME: home, CHAT_LOCAL_MODEL_PATH: '/elsewhere/m.gguf' }), '/elsewhere/m.gguf');
+  assert.equal(model.provider, 'local');
+  assert.equal(model.model, 'gemma-3-270m-q4_k_m');
+  assert.ok(model.contextTokens >= 2048 && model.contextTokens < 2048 + 256, `contextTokens ${model.contextTokens}`);
+});
+
+test('countTokens uses the model\'s tokenizer (Gemma\'s, not a character estimate)', () => {
+  assert.equal(model.countTokens(''), 0);
+  assert.equal(model.countTokens('Paris'), 1);
+  const sentence = 'Apache Kafka is a distributed event streaming platform.';
+  const count = model.countTokens(sentence);
+  assert.ok(count >= 8 && count <= 14, `${count} tokens`);
+  assert.notEqual(count, Math.ceil(sentence.length / 4));
+});
+
+test('streams a short answer: deltas, then end with usage counted in model tokens and maxOutputTokens honoured', async () => {
+  const started = Date.now();
+  const { deltas, text, end } = await collect(model, { messages: capital, maxOutputTokens: 24, temperature: 0 });
+  const seconds = (Date.now() - started) / 1000;
+  console.log(`local answer (${end?.usage.outputTokens} tokens, ${seconds.toFixed(2)} s): ${JSON.stringify(text)}`);
+  assert.ok(deltas.length >= 1 && text.trim().length > 0, 'some text streamed');
+  assert.ok(end, 'an end event');
+  assert.ok(end.usage.outputTokens >= 1 && end.usage.outputTokens <= 24, `outputTokens ${end.usage.outputTokens}`);
+  assert.equal(end.finishReason, end.usage.outputTokens === 24 ? 'length' : 'stop');
+  // The prompt is the question inside the model's chat template, so a few tokens more than the question alone.
+  const questionTokens = model.countTokens(capital[0].content);
+  assert.ok(end.usage.inputTokens > questionTokens && end.usage.inputTokens < questionTokens + 20, `inputTokens ${end.usage.inputTokens}`);
+  // Greedy decoding from the same messages gives the same text: no state leaks from one generation to the next.
+  assert.equal((await collect(model, { messages: capital, maxOutputTokens: 24, temperature: 0 })).text, text);
+});
+
+test('the system message and earlier turns are part of the prompt', async () => {
+  const alone = (await collect(model, { messages: capital, maxOutputTokens: 1 })).end!.usage.inputTokens;
+  const system = 'You are a geography teacher. Answer in one short sentence.';
+  const withHistory = [{ role: 'system', content: system }, { role: 'user', content: 'Hello!' }, { role: 'assistant', content: 'Hello, how can I help?' }, ...capital] as const;
+  const full = (await collect(model, { messages: withHistory, maxOutputTokens: 1 })).end!.usage.inputTokens;
+  const added = model.countTokens(system) + model.countTokens('Hello!') + model.countTokens('Hello, how can I help?');
+  assert.ok(full >= alone + added, `${full} input tokens with history, ${alone} without, ${added} added`);
+});
+
+test('maxOutputTokens cuts the answer at that many tokens with finish length; ~100 tokens measures throughput', async () => {
+  const short = await collect(model, { messages: capital, maxOutputTokens: 5, temperature: 0 });
+  assert.equal(short.end?.usage.outputTokens, 5);
+  assert.equal(short.end?.finishReason, 'length');
+  const started = Date.now();
+  let firstDeltaAt = 0;
+  const deltas: string[] = [];
+  await drain(model.stream({ messages: [{ role: 'user', content: 'Write a long story about a dragon who learns to fly.' }], maxOutputTokens: 100, temperature: 0, signal: new AbortController().signal }), deltas, () => {
+    firstDeltaAt ||= Date.now();
+  });
+  const seconds = (Date.now() - started) / 1000;
+  const tokens = model.countTokens(deltas.join(''));
+  console.log(`local throughput: ~${tokens} tokens in ${seconds.toFixed(2)} s = ${(tokens / seconds).toFixed(1)} tokens/s end to end; first delta after ${firstDeltaAt - started} ms`);
+  assert.ok(tokens >= 80 && tokens <= 110, `${tokens} tokens`);
+});
+
+test('aborting stops decoding promptly with an AbortError; the model serves the next request', async () => {
+  const controller = new AbortController();
+  const deltas: string[] = [];
+  let abortedAt = 0;
+  const error = await drain(model.stream({ messages: capital, maxOutputTokens: 400, signal: controller.signal }), deltas, (count) => {
+    if (count === 2) {
+      abortedAt = Date.now();
+      controller.abort();
+    }
+  });
+  assert.ok(isAbortError(error), String(error));
+  assert.ok(Date.now() - abortedAt < 500, `the iterator ended ${Date.now() - abortedAt} ms after the abort`);
+  assert.ok(deltas.length < 10, `${deltas.length} deltas`);
+  const next = await collect(model, { messages: capital, maxOutputTokens: 3 });
+  assert.equal(next.end?.usage.outputTokens, 3);
+});
+
+test('concurrent generations beyond maxConcurrent wait their turn instead of failing; an aborted waiter leaves the queue', async () => {
+  const runs = await Promise.all([1, 2, 3].map(() => collect(model, { messages: capital, maxOutputTokens: 4 })));
+  assert.deepEqual(runs.map((run) => run.end?.usage.outputTokens), [4, 4, 4]);
+  const busy = collect(model, { messages: capital, maxOutputTokens: 30 });
+  const waiter = new AbortController();
+  const waiting = drain(model.stream({ messages: capital, maxOutputTokens: 4, signal: waiter.signal }));
+  waiter.abort();
+  assert.ok(isAbortError(await waiting));
+  assert.ok((await busy).end);
+});
+
+test('a missing file is provider_unavailable naming `rivulet infra up`; stream after close fails', async () => {
+  await assert.rejects(loadLocalChatModel({ modelPath: join(home, 'models', 'missing.gguf') }), (error: unknown) =>
+    error instanceof ProviderError && error.code === 'provider_unavailable' && !error.retryable && /rivulet infra up/.test(error.message));
+  await assert.rejects(loadLocalChatModel({ modelPath, maxConcurrent: 0 }), /maxConcurrent/);
+  const second = await loadLocalChatModel({ modelPath, contextTokens: 512, name: 'gemma' });
+  assert.equal(second.model, 'gemma');
+  await second.close();
+  assert.ok((await drain(second.stream({ messages: capital, signal: new AbortController().signal }))) instanceof ProviderError);
+});

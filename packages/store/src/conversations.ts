@@ -1,0 +1,325 @@
+// Conversations and messages (migrations/0004_conversations.sql): the named queries the ingress,
+// the generation worker and the persistence worker share (CONVENTIONS.md rule 9).
+import { withTransaction, type Pool, type PoolClient } from './pool.js';
+
+export type MessageRole = 'system' | 'user' | 'assistant';
+
+/** A time as a Date or milliseconds since the Unix epoch (an event's `occurredAt`). */
+export type Instant = Date | number;
+
+/** A failure of the store's own making; `retriable` tells the consumer runtime what to do. */
+export class StoreError extends Error {
+  readonly code: string;
+  readonly retriable: boolean;
+
+  constructor(code: string, message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'StoreError';
+    this.code = code;
+    this.retriable = options.retriable ?? false;
+  }
+}
+
+/** The id of a request's question: derived from the requestId, so every redelivery names the same row. */
+export const userMessageId = (requestId: string): string => `${requestId}:user`;
+
+/**
+ * A deterministic id for a request's answer, for the generation worker to put in
+ * reply-end.messageId (a retried generation then names the same message). The store does not
+ * require it: it keeps whatever messageId the first stored reply-end carried.
+ */
+export const assistantMessageId = (requestId: string): string => `${requestId}:assistant`;
+
+export interface NewConversation {
+  tenantId: string;
+  conversationId: string;
+  userId?: string | null;
+  model?: string | null;
+  title?: string | null;
+  metadata?: Record<string, unknown>;
+  /** Default: now. */
+  createdAt?: Instant;
+}
+
+export interface UserMessageInput {
+  tenantId: string;
+  conversationId: string;
+  requestId: string;
+  /** The question. */
+  content: string;
+  /** When the ingress accepted the request: chat-request-received's occurredAt. */
+  createdAt: Instant;
+  /** Used only when the conversation row is missing and created here. */
+  userId?: string | null;
+  /** Used only when the conversation row is missing and created here. */
+  model?: string | null;
+  metadata?: Record<string, unknown>;
+}
+
+export interface AssistantMessageInput {
+  tenantId: string;
+  conversationId: string;
+  requestId: string;
+  /** reply-end's messageId. */
+  messageId: string;
+  content: string;
+  /** reply-end's occurredAt. */
+  createdAt: Instant;
+  /**
+   * Stored in metadata.usage. outputTokens becomes the answer's `tokens`; inputTokens the
+   * question's (the prompt tokens counted for the request), whichever of the two rows is
+   * stored first.
+   */
+  usage: { inputTokens: number; outputTokens: number };
+  /** Used only when the conversation row is missing and created here. */
+  model?: string | null;
+  /** sources, model, provider, finishReason, latencyMs, costUsd. */
+  metadata?: Record<string, unknown>;
+}
+
+/** What an insert stored, or found already stored (a redelivery: `inserted` false). */
+export interface PersistedMessage {
+  id: string;
+  tokens: number;
+  inserted: boolean;
+}
+
+export interface ConversationMessage {
+  id: string;
+  role: MessageRole;
+  content: string;
+  /** ISO 8601, UTC. */
+  createdAt: string;
+  tokens: number;
+  metadata: Record<string, unknown>;
+}
+
+export interface HistoryTurn {
+  role: MessageRole;
+  content: string;
+  requestId: string;
+  createdAt: string;
+}
+
+export interface HistoryOptions {
+  /** The request being answered: its messages, and anything stored after its question, are left out. */
+  beforeRequestId?: string | null;
+  /** Only messages created strictly before this instant (the request's acceptance). */
+  before?: Instant | null;
+  /** At most this many messages, the most recent ones (default 20). */
+  limit?: number;
+}
+
+export interface ConversationHistory {
+  /** Earlier messages, oldest first. */
+  turns: HistoryTurn[];
+  /**
+   * The latest earlier question when no answer to it is stored (yet): the persistence worker may
+   * still be storing it, or that turn ended in an error (never stored). Null when answered.
+   */
+  unanswered: { requestId: string; createdAt: string } | null;
+}
+
+export interface ConversationSummary {
+  id: string;
+  /** The stored title, else the first question's first ~60 characters; null before any question. */
+  title: string | null;
+  userId: string | null;
+  model: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ListConversationsOptions {
+  userId?: string;
+  /** 1..500, default 50. */
+  limit?: number;
+}
+
+/** Questions before answers when two messages share a created_at. */
+const ROLE_ORDER = `CASE role WHEN 'system' THEN 0 WHEN 'user' THEN 1 ELSE 2 END`;
+
+/** Most recently updated first, with the first question's beginning when there is no title. */
+const conversationList = (userFilter: string): string => `
+  SELECT c.id, c.title, question.content AS question, c.user_id AS "userId", c.model,
+         c.created_at AS "createdAt", c.updated_at AS "updatedAt"
+    FROM conversations c
+    LEFT JOIN LATERAL (
+      SELECT left(m.content, 200) AS content FROM messages m
+       WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.id AND m.role = 'user'
+       ORDER BY m.created_at, m.id LIMIT 1
+    ) question ON c.title IS NULL
+   WHERE c.tenant_id = $1 ${userFilter}
+   ORDER BY c.updated_at DESC, c.id DESC
+   LIMIT $2`;
+
+const conversationQueries = {
+  createConversation: `
+    INSERT INTO conversations (tenant_id, id, user_id, title, model, metadata, created_at, updated_at)
+    VALUES ($1, $2, $3, $4, $5, $6::jsonb, COALESCE($7::timestamptz, now()), COALESCE($7::timestamptz, now()))
+    ON CONFLICT (tenant_id, id) DO NOTHING`,
+  conversationExists: `SELECT EXISTS (SELECT 1 FROM conversations WHERE tenant_id = $1 AND id = $2) AS "exists"`,
+  /** Creates the row when missing (a replay into an empty database); keeps what the ingress wrote. */
+  touchConversation: `
+    INSERT INTO conversations (tenant_id, id, user_id, model, created_at, updated_at)
+    VALUES ($1, $2, $3, $4, $5, $5)
+    ON CONFLICT (tenant_id, id) DO UPDATE SET
+      user_id = COALESCE(conversations.user_id, EXCLUDED.user_id),
+      model = COALESCE(conversations.model, EXCLUDED.model),
+      created_at = LEAST(conversations.created_at, EXCLUDED.created_at),
+      updated_at = GREATEST(conversations.updated_at, EXCLUDED.updated_at)`,
+  // The question takes the prompt tokens from an answer stored before it, and is never later than
+  // it (clocks of the ingress and the generation worker may disagree by a little).
+  insertUserMessage: `
+    WITH answer AS (
+      SELECT created_at, (metadata #>> '{usage,inputTokens}')::int AS input_tokens
+        FROM messages WHERE tenant_id = $1 AND request_id = $4 AND role = 'assistant'
+    )
+    INSERT INTO messages (tenant_id, id, conversation_id, request_id, role, content, tokens, metadata, created_at)
+    SELECT $1::text, $2::text, $3::text, $4::text, 'user', $5::text, COALESCE((SELECT input_tokens FROM answer), 0), $6::jsonb,
+           LEAST($7::timestamptz, COALESCE((SELECT created_at FROM answer), $7::timestamptz))
+    ON CONFLICT DO NOTHING
+    RETURNING id, tokens`,
+  // The answer is never earlier than its question.
+  insertAssistantMessage: `
+    INSERT INTO messages (tenant_id, id, conversation_id, request_id, role, content, tokens, metadata, created_at)
+    SELECT $1::text, $2::text, $3::text, $4::text, 'assistant', $5::text, $6::int, $7::jsonb,
+           GREATEST($8::timestamptz, COALESCE((SELECT created_at FROM messages WHERE tenant_id = $1 AND request_id = $4 AND role = 'user'), $8::timestamptz))
+    ON CONFLICT DO NOTHING
+    RETURNING id, tokens`,
+  setQuestionTokens: `
+    UPDATE messages SET tokens = $3 WHERE tenant_id = $1 AND request_id = $2 AND role = 'user' AND tokens <> $3`,
+  storedMessage: `SELECT id, tokens FROM messages WHERE tenant_id = $1 AND request_id = $2 AND role = $3`,
+  listMessages: `
+    SELECT id, role, content, created_at AS "createdAt", tokens, metadata FROM messages
+     WHERE tenant_id = $1 AND conversation_id = $2
+     ORDER BY created_at, ${ROLE_ORDER}, id`,
+  // $3 the request being answered (or NULL), $4 an upper bound on created_at (or NULL).
+  history: `
+    WITH question AS (SELECT created_at FROM messages WHERE tenant_id = $1 AND request_id = $3 AND role = 'user'),
+    earlier AS (
+      SELECT role, content, request_id, created_at, id FROM messages
+       WHERE tenant_id = $1 AND conversation_id = $2
+         AND ($3::text IS NULL OR request_id <> $3)
+         AND created_at <= COALESCE((SELECT created_at FROM question), 'infinity')
+         AND ($4::timestamptz IS NULL OR created_at < $4)
+       ORDER BY created_at DESC, ${ROLE_ORDER} DESC, id DESC
+       LIMIT $5
+    )
+    SELECT role, content, request_id AS "requestId", created_at AS "createdAt" FROM earlier
+     ORDER BY created_at, ${ROLE_ORDER}, id`,
+  lastQuestion: `
+    WITH question AS (SELECT created_at FROM messages WHERE tenant_id = $1 AND request_id = $3 AND role = 'user')
+    SELECT q.request_id AS "requestId", q.created_at AS "createdAt",
+           EXISTS (SELECT 1 FROM messages a WHERE a.tenant_id = q.tenant_id AND a.request_id = q.request_id AND a.role = 'assistant') AS answered
+      FROM messages q
+     WHERE q.tenant_id = $1 AND q.conversation_id = $2 AND q.role = 'user'
+       AND ($3::text IS NULL OR q.request_id <> $3)
+       AND q.created_at <= COALESCE((SELECT created_at FROM question), 'infinity')
+       AND ($4::timestamptz IS NULL OR q.created_at < $4)
+     ORDER BY q.created_at DESC, q.id DESC
+     LIMIT 1`,
+  listConversations: conversationList(''),
+  listUserConversations: conversationList('AND c.user_id = $3'),
+} as const;
+
+const asDate = (instant: Instant): Date => (instant instanceof Date ? instant : new Date(instant));
+const iso = (value: Date): string => value.toISOString();
+// Serialized here: node-postgres sends a top-level array as a PostgreSQL array, not JSON.
+const json = (value: Record<string, unknown> | undefined): string => JSON.stringify(value ?? {});
+
+type QueryName = keyof typeof conversationQueries;
+/** Prepared once per connection: these run once per message. */
+const run = <Row extends object>(client: PoolClient, name: QueryName, values: unknown[]) =>
+  client.query<Row>({ name: `conversations.${name}`, text: conversationQueries[name], values });
+
+/** A short title from a question: whitespace collapsed, cut at a word near 60 characters. */
+export const titleFromQuestion = (question: string, maxLength = 60): string => {
+  const text = question.replace(/\s+/g, ' ').trim();
+  if (text.length <= maxLength) return text;
+  const cut = text.slice(0, maxLength);
+  const space = cut.lastIndexOf(' ');
+  return `${(space >= maxLength / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
+};
+
+/** Creates a conversation; a no-op when it exists. True when this call created it. */
+export const createConversation = async (pool: Pool, conversation: NewConversation): Promise<boolean> => {
+  const { tenantId, conversationId, userId = null, model = null, title = null, metadata, createdAt } = conversation;
+  const result = await pool.query(conversationQueries.createConversation, [
+    tenantId, conversationId, userId, title, model, json(metadata), createdAt === undefined ? null : asDate(createdAt),
+  ]);
+  return result.rowCount === 1;
+};
+
+export const conversationExists = async (pool: Pool, tenantId: string, conversationId: string): Promise<boolean> =>
+  (await pool.query<{ exists: boolean }>(conversationQueries.conversationExists, [tenantId, conversationId])).rows[0]?.exists ?? false;
+
+/** The row this request already has for `role`, after an insert did nothing. */
+const alreadyStored = async (client: PoolClient, tenantId: string, requestId: string, role: MessageRole, id: string): Promise<PersistedMessage> => {
+  const row = (await run<{ id: string; tokens: number }>(client, 'storedMessage', [tenantId, requestId, role])).rows[0];
+  if (!row) throw new StoreError('message_id_conflict', `Message id ${id} already belongs to another request of tenant ${tenantId}`);
+  return { ...row, inserted: false };
+};
+
+/** Stores a request's question (idempotent: one per request), creating the conversation when missing. */
+export const insertUserMessage = (pool: Pool, message: UserMessageInput): Promise<PersistedMessage> =>
+  withTransaction(pool, async (client) => {
+    const { tenantId, conversationId, requestId } = message;
+    const createdAt = asDate(message.createdAt);
+    const id = userMessageId(requestId);
+    await run(client, 'touchConversation', [tenantId, conversationId, message.userId ?? null, message.model ?? null, createdAt]);
+    const row = (await run<{ id: string; tokens: number }>(client, 'insertUserMessage', [
+      tenantId, id, conversationId, requestId, message.content, json(message.metadata), createdAt,
+    ])).rows[0];
+    return row ? { ...row, inserted: true } : alreadyStored(client, tenantId, requestId, 'user', id);
+  });
+
+/** Stores a request's answer (idempotent: one per request), creating the conversation when missing. */
+export const insertAssistantMessage = (pool: Pool, message: AssistantMessageInput): Promise<PersistedMessage> =>
+  withTransaction(pool, async (client) => {
+    const { tenantId, conversationId, requestId, usage } = message;
+    const createdAt = asDate(message.createdAt);
+    await run(client, 'touchConversation', [tenantId, conversationId, null, message.model ?? null, createdAt]);
+    const row = (await run<{ id: string; tokens: number }>(client, 'insertAssistantMessage', [
+      tenantId, message.messageId, conversationId, requestId, message.content, usage.outputTokens, json({ ...message.metadata, usage }), createdAt,
+    ])).rows[0];
+    if (!row) return alreadyStored(client, tenantId, requestId, 'assistant', message.messageId);
+    await run(client, 'setQuestionTokens', [tenantId, requestId, usage.inputTokens]);
+    return { ...row, inserted: true };
+  });
+
+/** Every message of a conversation, oldest first (questions before answers on a tie). */
+export const listMessages = async (pool: Pool, tenantId: string, conversationId: string): Promise<ConversationMessage[]> => {
+  const { rows } = await pool.query<Omit<ConversationMessage, 'createdAt'> & { createdAt: Date }>(conversationQueries.listMessages, [tenantId, conversationId]);
+  return rows.map((row) => ({ ...row, createdAt: iso(row.createdAt) }));
+};
+
+/** The conversation's recent earlier messages for a prompt, and whether the last question is still unanswered. */
+export const loadHistory = async (pool: Pool, tenantId: string, conversationId: string, options: HistoryOptions = {}): Promise<ConversationHistory> => {
+  const { beforeRequestId = null, before, limit = 20 } = options;
+  const values = [tenantId, conversationId, beforeRequestId, before === undefined || before === null ? null : asDate(before)];
+  const [turns, last] = await Promise.all([
+    pool.query<Omit<HistoryTurn, 'createdAt'> & { createdAt: Date }>(conversationQueries.history, [...values, Math.max(0, Math.floor(limit))]),
+    pool.query<{ requestId: string; createdAt: Date; answered: boolean }>(conversationQueries.lastQuestion, values),
+  ]);
+  const question = last.rows[0];
+  return {
+    turns: turns.rows.map((row) => ({ ...row, createdAt: iso(row.createdAt) })),
+    unanswered: question && !question.answered ? { requestId: question.requestId, createdAt: iso(question.createdAt) } : null,
+  };
+};
+
+/** A tenant's conversations (optionally one user's), most recently updated first. */
+export const listConversations = async (pool: Pool, tenantId: string, options: ListConversationsOptions = {}): Promise<ConversationSummary[]> => {
+  const limit = Math.min(500, Math.max(1, Math.floor(options.limit ?? 50)));
+  type Row = Omit<ConversationSummary, 'createdAt' | 'updatedAt'> & { question: string | null; createdAt: Date; updatedAt: Date };
+  const { rows } = options.userId === undefined
+    ? await pool.query<Row>(conversationQueries.listConversations, [tenantId, limit])
+    : await pool.query<Row>(conversationQueries.listUserConversations, [tenantId, limit, options.userId]);
+  return rows.map(({ question, ...row }) => ({
+    ...row,
+    title: row.title ?? (question === null ? null : titleFromQuestion(question)),
+    createdAt: iso(row.createdAt),
+    updatedAt: iso(row.updatedAt),
+  }));
+};

@@ -1,0 +1,152 @@
+// Accepting a chat or search request: check the conversation, publish chat-request-received with
+// this instance's reply route, and route the answer back to the caller's listener.
+import { randomUUID } from 'node:crypto';
+import type { EventProducer } from '@rivulet/kafka';
+import { TOPICS, type ChatRequestReceived, type EventRecords } from '@rivulet/schemas';
+import type { ApiKeyPrincipal } from '../auth.js';
+import { IngressError, type ErrorBody } from '../errors.js';
+import type { ChatSubmission } from './chat-input.js';
+import type { ReplyListener, ReplyRouter } from './reply-router.js';
+
+/** The conversations the ingress checks and creates (a new conversation is created before its first turn is published). */
+export interface ConversationPort {
+  exists(tenantId: string, conversationId: string): Promise<boolean>;
+  create(conversation: { tenantId: string; conversationId: string; userId: string | null; model: string; title: string }): Promise<void>;
+}
+
+export interface ChatPublisher {
+  publish(event: ChatRequestReceived): Promise<void>;
+}
+
+/** Tells generation workers to stop (Redis; see CHAT_CANCEL_CHANNEL). */
+export interface CancelSignal {
+  cancel(requestId: string): Promise<void>;
+}
+
+export interface ChatServiceOptions {
+  router: ReplyRouter;
+  conversations: ConversationPort;
+  publisher: ChatPublisher;
+  cancelSignal: CancelSignal;
+  /** Where this instance reads replies. */
+  route: { ingressInstanceId: string; partition: number };
+  /** CHAT_REQUEST_TIMEOUT: after it the caller gets `timeout` and workers drop the request. */
+  requestTimeoutMs: number;
+  now?: () => number;
+}
+
+export interface AcceptedChat {
+  requestId: string;
+  conversationId: string;
+  /** Replies are held until the caller has answered the request (the `ack` frame goes first). */
+  open(): void;
+}
+
+export interface ChatService {
+  submit(principal: ApiKeyPrincipal, submission: ChatSubmission, listener: ReplyListener): Promise<AcceptedChat>;
+  /** Ends the request with `cancelled` and stops its generation; false when it is not in flight here. */
+  cancel(requestId: string): Promise<boolean>;
+  /** Stops routing replies to a caller that went away; generation and persistence still complete. */
+  abandon(requestId: string): void;
+}
+
+export const kafkaChatPublisher = (producer: EventProducer<EventRecords>): ChatPublisher => ({
+  publish: (event) => producer.send([{ topic: TOPICS.chatRequests, type: 'chat-request-received', key: event.payload.request.conversationId, value: event }]),
+});
+
+const TITLE_CHARS = 80;
+const titleFrom = (message: string): string => {
+  const line = message.trim().replaceAll(/\s+/g, ' ');
+  return line.length <= TITLE_CHARS ? line : `${line.slice(0, TITLE_CHARS - 1)}…`;
+};
+
+/** Queues a listener's calls until `open()`, so nothing overtakes the caller's acknowledgement. */
+const gate = (listener: ReplyListener, onTerminal: () => void): { listener: ReplyListener; open(): void } => {
+  let held: (() => void)[] | undefined = [];
+  const call = (run: () => void): void => (held ? void held.push(run) : run());
+  return {
+    listener: {
+      sources: (sources) => call(() => listener.sources(sources)),
+      delta: (content) => call(() => listener.delta(content)),
+      reset: () => call(() => listener.reset()),
+      done: (payload) => {
+        onTerminal();
+        call(() => listener.done(payload));
+      },
+      error: (error) => {
+        onTerminal();
+        call(() => listener.error(error));
+      },
+    },
+    open: () => {
+      const queued = held ?? [];
+      held = undefined;
+      for (const run of queued) run();
+    },
+  };
+};
+
+export const createChatService = ({ router, conversations, publisher, cancelSignal, route, requestTimeoutMs, now = Date.now }: ChatServiceOptions): ChatService => {
+  const timers = new Map<string, NodeJS.Timeout>();
+  const clear = (requestId: string): void => {
+    clearTimeout(timers.get(requestId));
+    timers.delete(requestId);
+  };
+
+  return {
+    submit: async (principal, submission, listener) => {
+      const requestId = randomUUID();
+      let conversationId: string;
+      if (submission.kind === 'search') {
+        conversationId = requestId;
+      } else if (submission.conversationId !== undefined) {
+        conversationId = submission.conversationId;
+        if (!(await conversations.exists(principal.tenantId, conversationId))) {
+          throw new IngressError('not_found', `No conversation "${conversationId}" for this API key's tenant; omit conversationId to start a new one.`);
+        }
+      } else {
+        conversationId = randomUUID();
+        await conversations.create({ tenantId: principal.tenantId, conversationId, userId: submission.userId, model: submission.model, title: titleFrom(submission.message) });
+      }
+
+      const acceptedAt = now();
+      const gated = gate(listener, () => clear(requestId));
+      router.register(requestId, gated.listener);
+      timers.set(requestId, setTimeout(() => {
+        router.fail(requestId, { code: 'timeout', message: `No answer within ${requestTimeoutMs} ms; the pipeline may be overloaded or a worker down. Try again.`, retryable: true });
+      }, requestTimeoutMs));
+      const event: ChatRequestReceived = {
+        eventId: randomUUID(), tenantId: principal.tenantId, correlationId: requestId, occurredAt: acceptedAt,
+        payload: {
+          request: {
+            requestId, clientRequestId: submission.clientRequestId, conversationId, userId: submission.userId, apiKeyId: principal.keyId,
+            message: submission.message, history: submission.history, model: submission.model, temperature: submission.temperature,
+            maxOutputTokens: submission.maxOutputTokens, rag: submission.rag, collection: submission.collection, topK: submission.topK,
+            filters: submission.filters, replyRoute: route, kind: submission.kind, acceptedAt, deadlineAt: acceptedAt + requestTimeoutMs,
+          },
+        },
+      };
+      try {
+        await publisher.publish(event);
+      } catch (error) {
+        clear(requestId);
+        router.forget(requestId);
+        throw new IngressError('internal', 'The request could not be queued (Kafka did not acknowledge it); nothing was started. Try again.', { retriable: true, httpStatus: 503, cause: error });
+      }
+      return { requestId, conversationId, open: () => gated.open() };
+    },
+
+    cancel: async (requestId) => {
+      if (!router.isWaiting(requestId)) return false;
+      const cancelled: ErrorBody = { code: 'cancelled', message: 'Cancelled at your request.', retryable: false };
+      router.fail(requestId, cancelled);
+      await cancelSignal.cancel(requestId);
+      return true;
+    },
+
+    abandon: (requestId) => {
+      clear(requestId);
+      router.forget(requestId);
+    },
+  };
+};

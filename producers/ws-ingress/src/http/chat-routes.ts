@@ -1,0 +1,205 @@
+// POST /v1/chat/completions, POST /v1/search, GET /v1/conversations[/{id}/messages], POST /v1/embeddings.
+import { authenticate, type ApiKeyStore } from '../auth.js';
+import { searchSubmission } from '../chat/chat-input.js';
+import type { ChatService } from '../chat/chat-service.js';
+import type { ReplyEndPayload, ReplyListener } from '../chat/reply-router.js';
+import { IngressError, type ErrorBody } from '../errors.js';
+import { chunkObject, completionObject, completionRequestOf, finalChunk, usageChunk } from './openai-format.js';
+import { parseJsonObject, readBody, sendJson } from './http-io.js';
+import type { RouteRequest } from './document-routes.js';
+
+/** Stored conversations, read for the API (PROTOCOL.md §2). */
+export interface ConversationReader {
+  list(tenantId: string, options: { limit: number }): Promise<{ id: string; title: string | null; updatedAt: string }[]>;
+  /** Oldest first; undefined when the conversation is not this tenant's. */
+  messages(tenantId: string, conversationId: string): Promise<{ id: string; role: string; content: string; createdAt: string; tokens: number }[] | undefined>;
+}
+
+/** The embedding model behind POST /v1/embeddings (the same model and cache as the pipeline). */
+export interface TextEmbedder {
+  readonly modelId: string;
+  embed(texts: readonly string[]): Promise<Float32Array[]>;
+  countTokens(text: string): number;
+}
+
+export interface ChatRoutesOptions {
+  chat: ChatService;
+  auth: ApiKeyStore;
+  conversations: ConversationReader;
+  embedder: () => Promise<TextEmbedder>;
+  /** A streaming client with more unsent bytes than this is disconnected (it stopped reading). */
+  maxBufferedBytes: number;
+}
+
+const MAX_CHAT_BODY_BYTES = 4 * 1024 * 1024;
+const MAX_EMBEDDING_INPUTS = 256;
+
+const httpError = (error: ErrorBody): IngressError =>
+  new IngressError(error.code, error.message, { retriable: error.retryable, ...(error.code === 'cancelled' ? { httpStatus: 499 } : {}) });
+
+/** Waits for the terminal reply: resolves with `done`'s payload, rejects with the error. */
+const collect = (): { listener: ReplyListener; result: Promise<ReplyEndPayload> } => {
+  let resolve!: (payload: ReplyEndPayload) => void;
+  let reject!: (error: unknown) => void;
+  const result = new Promise<ReplyEndPayload>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return {
+    result,
+    listener: { sources: () => undefined, delta: () => undefined, reset: () => undefined, done: resolve, error: (error) => reject(httpError(error)) },
+  };
+};
+
+export const createChatRoutes = ({ chat, auth, conversations, embedder, maxBufferedBytes }: ChatRoutesOptions) => {
+  const completions = async ({ request, response }: RouteRequest): Promise<void> => {
+    const principal = await authenticate(auth, request.headers.authorization);
+    const { submission, stream, includeUsage } = completionRequestOf(parseJsonObject(await readBody(request, response, MAX_CHAT_BODY_BYTES)));
+    const created = Math.floor(Date.now() / 1000);
+    if (!stream) {
+      const { listener, result } = collect();
+      const accepted = await chat.submit(principal, submission, listener);
+      accepted.open();
+      response.once('close', () => {
+        // The client went away: the answer still completes and is stored; stop waiting for it.
+        chat.abandon(accepted.requestId);
+        listener.error({ code: 'cancelled', message: 'The client closed the connection.', retryable: false });
+      });
+      const payload = await result;
+      sendJson(response, 200, completionObject(accepted.requestId, created, payload));
+      return;
+    }
+    let requestId = '';
+    let open = false;
+    const write = (data: unknown): void => {
+      if (response.destroyed) return;
+      if (response.writableLength > maxBufferedBytes) {
+        response.destroy(new Error('client stopped reading the stream'));
+        return;
+      }
+      response.write(`data: ${JSON.stringify(data)}\n\n`);
+    };
+    const begin = (): void => {
+      if (open) return;
+      open = true;
+      response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      write(chunkObject(requestId, created, submission.model, { role: 'assistant', content: '' }));
+    };
+    let streamed = false;
+    const finished = new Promise<void>((resolve) => {
+      const end = (): void => {
+        if (!response.destroyed) response.end('data: [DONE]\n\n');
+        resolve();
+      };
+      const listener: ReplyListener = {
+        sources: () => begin(),
+        delta: (content) => {
+          begin();
+          streamed = true;
+          write(chunkObject(requestId, created, submission.model, { content }));
+        },
+        reset: () => {
+          // SSE cannot take text back: end this stream with a retryable error (the answer is still stored).
+          if (streamed) {
+            write({ error: { code: 'internal', message: 'A worker failed while answering; retry the request.', type: 'server_error', retryable: true } });
+            chat.abandon(requestId);
+            end();
+          }
+        },
+        done: (payload) => {
+          begin();
+          write(finalChunk(requestId, created, payload));
+          if (includeUsage) write(usageChunk(requestId, created, payload));
+          end();
+        },
+        error: (error) => {
+          if (!open) {
+            // Nothing sent yet: a plain HTTP error is clearer than an error event.
+            const failure = httpError(error);
+            sendJson(response, failure.httpStatus, { error: { code: error.code, message: error.message, retryable: error.retryable } });
+            resolve();
+            return;
+          }
+          write({ error: { code: error.code, message: error.message, type: error.code, retryable: error.retryable } });
+          end();
+        },
+      };
+      chat.submit(principal, submission, listener).then((accepted) => {
+        requestId = accepted.requestId;
+        response.setHeader('x-conversation-id', accepted.conversationId);
+        response.once('close', () => {
+          chat.abandon(accepted.requestId);
+          resolve();
+        });
+        accepted.open();
+      }, (error: unknown) => {
+        if (error instanceof IngressError) listener.error({ code: error.code, message: error.message, retryable: error.retriable });
+        else listener.error({ code: 'internal', message: 'The request could not be accepted; try again.', retryable: true });
+      });
+    });
+    await finished;
+  };
+
+  const search = async ({ request, response }: RouteRequest): Promise<void> => {
+    const principal = await authenticate(auth, request.headers.authorization);
+    const submission = searchSubmission(parseJsonObject(await readBody(request, response, MAX_CHAT_BODY_BYTES)));
+    const { listener, result } = collect();
+    const accepted = await chat.submit(principal, submission, listener);
+    accepted.open();
+    response.once('close', () => {
+      chat.abandon(accepted.requestId);
+      listener.error({ code: 'cancelled', message: 'The client closed the connection.', retryable: false });
+    });
+    const payload = await result;
+    sendJson(response, 200, {
+      results: payload.sources.map(({ documentId, chunkId, title, score, snippet }) => ({ documentId, chunkId, title, score, snippet })),
+    });
+  };
+
+  const listConversations = async ({ request, response, url }: RouteRequest): Promise<void> => {
+    const principal = await authenticate(auth, request.headers.authorization);
+    const limit = Math.min(200, Math.max(1, Number(url.searchParams.get('limit') ?? 50) || 50));
+    sendJson(response, 200, { conversations: await conversations.list(principal.tenantId, { limit }) });
+  };
+
+  const messages = async ({ request, response }: RouteRequest, encodedId: string): Promise<void> => {
+    const principal = await authenticate(auth, request.headers.authorization);
+    let conversationId: string;
+    try {
+      conversationId = decodeURIComponent(encodedId);
+    } catch {
+      throw new IngressError('invalid_request', 'The conversation id in the path is not valid percent-encoding.');
+    }
+    const found = await conversations.messages(principal.tenantId, conversationId);
+    if (found === undefined) throw new IngressError('not_found', `No conversation "${conversationId}" for this API key's tenant.`);
+    sendJson(response, 200, found);
+  };
+
+  const embeddings = async ({ request, response }: RouteRequest): Promise<void> => {
+    await authenticate(auth, request.headers.authorization);
+    const body = parseJsonObject(await readBody(request, response, MAX_CHAT_BODY_BYTES));
+    const inputs = typeof body.input === 'string' ? [body.input] : body.input;
+    if (!Array.isArray(inputs) || inputs.length === 0 || inputs.length > MAX_EMBEDDING_INPUTS || !inputs.every((item) => typeof item === 'string' && item.length > 0 && item.length <= 32_000)) {
+      throw new IngressError('invalid_request', `"input" must be a non-empty string or an array of 1 to ${MAX_EMBEDDING_INPUTS} non-empty strings of at most 32,000 characters (token arrays are not accepted).`);
+    }
+    const format = body.encoding_format ?? 'float';
+    if (format !== 'float' && format !== 'base64') throw new IngressError('invalid_request', '"encoding_format" must be "float" or "base64".');
+    const model = await embedder();
+    const texts = inputs as string[];
+    const vectors = await model.embed(texts);
+    const tokens = texts.reduce((sum, text) => sum + model.countTokens(text), 0);
+    sendJson(response, 200, {
+      object: 'list',
+      data: vectors.map((vector, index) => ({
+        object: 'embedding', index,
+        embedding: format === 'base64' ? Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64') : Array.from(vector),
+      })),
+      model: model.modelId,
+      usage: { prompt_tokens: tokens, total_tokens: tokens },
+    });
+  };
+
+  return { completions, search, listConversations, messages, embeddings };
+};
+
+export type ChatRoutes = ReturnType<typeof createChatRoutes>;
