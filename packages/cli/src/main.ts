@@ -49,7 +49,8 @@ export const main = async (argv: readonly string[]): Promise<number> => {
     .command('start')
     .description('Start the backing services, then the ingress and one instance of every worker, supervised in the foreground; Ctrl-C stops them.')
     .option('--no-infra', 'do not run `infra up` first (the services are managed elsewhere)')
-    .action(action((config, options: { infra?: boolean }) => start(config, options)));
+    .option('--no-sample', 'do not ingest the sample corpus (the project\'s docs/) on first start')
+    .action(action((config, options: { infra?: boolean; sample?: boolean }) => start(config, options)));
   program
     .command('ingress')
     .description('Run one ingress process (HTTP API and WebSocket) in the foreground; Ctrl-C stops it. Run more to scale out.')

@@ -9,7 +9,7 @@ export const chatProviders = ['local', 'openai', 'anthropic', 'openai-compatible
 export type ChatProvider = (typeof chatProviders)[number];
 
 /** Where `rivulet infra up` puts the local chat model, under RIVULET_HOME. */
-export const DEFAULT_LOCAL_CHAT_MODEL_FILE = join('models', 'gemma3-270m', 'gemma-3-270m-q4_k_m.gguf');
+export const DEFAULT_LOCAL_CHAT_MODEL_FILE = join('models', 'smollm2-135m-instruct', 'SmolLM2-135M-Instruct.Q4_1.gguf');
 
 /** Context windows used when CHAT_CONTEXT_TOKENS is unset. */
 const defaultContextTokens: Record<ChatProvider, number> = { local: 4096, openai: 128_000, anthropic: 200_000, 'openai-compatible': 8192 };
@@ -21,16 +21,16 @@ export const llmVariables = {
     schema: oneOf(chatProviders), default: 'local',
   }),
   CHAT_MODEL: variable({
-    description: 'Model name sent to the remote provider (e.g. gpt-4o-mini, claude-haiku-4-5); required for every provider but `local`, where it only renames the model in replies (default: the GGUF file name).',
+    description: 'Model name sent to the remote provider (e.g. gpt-4o-mini, claude-haiku-4-5); required for every provider but `local`, where it only renames the model in replies (default: the GGUF file name without its quantisation, e.g. smollm2-135m-instruct).',
     schema: text(), optional: true,
   }),
   CHAT_LOCAL_MODEL_PATH: variable({
-    description: 'GGUF file of the local chat model (`rivulet infra up` fetches the default, Gemma 3 270M Q4_K_M).',
-    schema: text(), optional: true, documentedDefault: '<RIVULET_HOME>/models/gemma3-270m/gemma-3-270m-q4_k_m.gguf',
+    description: 'GGUF file of the local chat model, an instruction-tuned one with a chat template (`rivulet infra up` fetches the default, SmolLM2-135M-Instruct Q4_1).',
+    schema: text(), optional: true, documentedDefault: '<RIVULET_HOME>/models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf',
   }),
   CHAT_LOCAL_THREADS: variable({
-    description: 'CPU threads the local chat model decodes with (default: all cores).',
-    schema: integer({ min: 1, max: 256 }), optional: true,
+    description: 'CPU threads the local chat model decodes with. One is as fast as two for the default model and does not stall when other processes share the cores; raise it for a larger model on an idle machine.',
+    schema: integer({ min: 1, max: 256 }), optional: true, documentedDefault: '1',
   }),
   CHAT_CONTEXT_TOKENS: variable({
     description: 'Context window of the chat model in tokens, prompt + answer; the prompt is budgeted against it.',

@@ -48,10 +48,10 @@ test('openai, openai-compatible and anthropic models are built from the variable
 
 test('local loads the GGUF at CHAT_LOCAL_MODEL_PATH (or under RIVULET_HOME), named by CHAT_MODEL when set', async () => {
   // RIVULET_HOME as the test run has it (npm test's infra up fills <RIVULET_HOME>/models).
-  const model = await createChatModelFromConfig(load({ RIVULET_HOME: process.env.RIVULET_HOME, CHAT_MODEL: 'gemma-3-270m', CHAT_CONTEXT_TOKENS: '1024', CHAT_LOCAL_THREADS: '2' }));
+  const model = await createChatModelFromConfig(load({ RIVULET_HOME: process.env.RIVULET_HOME, CHAT_MODEL: 'rivulet-local', CHAT_CONTEXT_TOKENS: '1024', CHAT_LOCAL_THREADS: '2' }));
   try {
     assert.equal(model.provider, 'local');
-    assert.equal(model.model, 'gemma-3-270m');
+    assert.equal(model.model, 'rivulet-local');
     assert.equal(model.contextTokens, 1024);
   } finally {
     await model.close();

@@ -3,9 +3,40 @@ import { fileURLToPath } from 'node:url';
 import type { CliConfig } from '../context.js';
 import { say, warn } from '../output.js';
 import { up } from './infra.js';
+import { ingest } from './ingest.js';
 import { WORKERS } from './worker.js';
 
 const bin = fileURLToPath(new URL('../../bin/rivulet.js', import.meta.url));
+/** The sample corpus: the project's own documentation, so a fresh start has something to answer from. */
+const sampleCorpus = fileURLToPath(new URL('../../../../docs', import.meta.url));
+const SAMPLE_MARKER = 'protocol.md';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits for the ingress's /ready; false when it did not become ready in time or we are stopping. */
+const ingressReady = async (url: string, isStopping: () => boolean, timeoutMs = 180_000): Promise<boolean> => {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !isStopping()) {
+    if (await fetch(`${url}/ready`).then((response) => response.ok, () => false)) return true;
+    await sleep(500);
+  }
+  return false;
+};
+
+/**
+ * On the first start (the sample's marker document is unknown to the default tenant), ingests
+ * docs/ into the default collection, so the chat page can answer questions about Rivulet.
+ */
+const ingestSampleCorpus = async (config: CliConfig, url: string, isStopping: () => boolean): Promise<void> => {
+  if (!(await ingressReady(url, isStopping))) return;
+  const apiKey = process.env.RIVULET_API_KEY;
+  const headers = apiKey ? { authorization: `Bearer ${apiKey}` } : { authorization: 'Bearer rivulet-dev-key' };
+  const known = await fetch(`${url}/v1/documents/${SAMPLE_MARKER}`, { headers }).then((response) => response.status, () => 0);
+  if (known !== 404) return;
+  say(`First start: ingesting the sample corpus (${sampleCorpus}) so the chat page has something to answer from.`);
+  await ingest(config, [sampleCorpus], { collection: 'default', url, wait: true, timeout: '10m' });
+  say(`\nReady: open ${url}/ and ask, for example, "How do I scale the consumer groups?"`);
+};
 
 interface Supervised {
   name: string;
@@ -31,7 +62,7 @@ const relay = (name: string, child: ChildProcess): void => {
  * supervised in the foreground. A process that dies is restarted with backoff; Ctrl-C (or
  * SIGTERM) stops them all gracefully (each finishes and commits its in-flight work).
  */
-export const start = async (config: CliConfig, options: { infra?: boolean }): Promise<number> => {
+export const start = async (config: CliConfig, options: { infra?: boolean; sample?: boolean }): Promise<number> => {
   if (options.infra !== false && (await up(config)) !== 0) return 1;
   const processes: Supervised[] = [
     { name: 'ingress', args: ['ingress'], restarts: 0 },
@@ -52,8 +83,13 @@ export const start = async (config: CliConfig, options: { infra?: boolean }): Pr
     });
   };
   processes.forEach(launch);
-  say(`\nRivulet is starting: API and WebSocket at http://${process.env.INGRESS_HOST ?? '127.0.0.1'}:${process.env.INGRESS_PORT ?? '8080'} (ws://…/v1/ws).`);
+  const host = process.env.INGRESS_HOST ?? '127.0.0.1';
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${process.env.INGRESS_PORT ?? '8080'}`;
+  say(`\nRivulet is starting: chat page ${url}/, API ${url}/v1, WebSocket ${url.replace('http', 'ws')}/v1/ws.`);
   say(`Processes: ${processes.map((entry) => entry.name).join(', ')}. Ctrl-C stops them.\n`);
+  if (options.sample !== false) {
+    void ingestSampleCorpus(config, url, () => stopping).catch((error: unknown) => warn(`sample corpus not ingested: ${(error as Error).message}`));
+  }
 
   return new Promise<number>((resolve) => {
     const stop = (signal: NodeJS.Signals): void => {

@@ -186,7 +186,15 @@ export const createChatRoutes = ({ chat, auth, conversations, embedder, maxBuffe
     if (format !== 'float' && format !== 'base64') throw new IngressError('invalid_request', '"encoding_format" must be "float" or "base64".');
     const model = await embedder();
     const texts = inputs as string[];
-    const vectors = await model.embed(texts);
+    let vectors: Float32Array[];
+    try {
+      vectors = await model.embed(texts);
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'input_too_long') {
+        throw new IngressError('invalid_request', `An input is longer than the embedding model reads (${(error as Error).message}); split it into smaller pieces.`);
+      }
+      throw error;
+    }
     const tokens = texts.reduce((sum, text) => sum + model.countTokens(text), 0);
     sendJson(response, 200, {
       object: 'list',
