@@ -227,7 +227,7 @@ test('/health, /ready and /metrics are served on the ingress port', async () => 
   assert.equal((await fetch(`${harness.url}/health`)).status, 200);
   const ready = await fetch(`${harness.url}/ready`);
   assert.equal(ready.status, 200);
-  assert.deepEqual(await ready.json(), { status: 'ready', checks: { kafka: 'up', schemaRegistry: 'up', postgres: 'up', statusFeed: 'up' } });
+  assert.deepEqual(await ready.json(), { status: 'ready', checks: { kafka: 'up', schemaRegistry: 'up', postgres: 'up', statusFeed: 'up', replyFeed: 'up', redis: 'up' } });
   const metrics = await (await fetch(`${harness.url}/metrics`)).text();
   assert.match(metrics, /rivulet_ingress_http_requests_total\{route="\/v1\/documents",method="POST",status="202"\}/);
 });
