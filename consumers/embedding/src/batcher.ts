@@ -98,7 +98,9 @@ export class BatchingEmbedder {
   /** While a batch runs, the queues just grow: the batch's end takes the next one at once. */
   private schedule(): void {
     if (this.busy) return;
-    if (this.queues.high.length >= this.maxBatchSize || this.queues.normal.length >= this.maxBatchSize) this.dispatch();
+    // Someone is waiting on a high text and the model is idle: waiting for company only adds
+    // latency (texts that come while it runs are batched by the busy path).
+    if (this.queues.high.length > 0 || this.queues.normal.length >= this.maxBatchSize) this.dispatch();
     else this.timer ??= setTimeout(() => this.dispatch(), this.maxWaitMs);
   }
 
@@ -126,6 +128,14 @@ export class BatchingEmbedder {
     });
   }
 
+  private settle(batch: readonly Pending[], vectors: ReadonlyMap<string, Float32Array>, failures: ReadonlyMap<string, unknown>): void {
+    for (const item of batch) {
+      const vector = vectors.get(item.key);
+      if (vector) item.resolve(vector);
+      else item.reject(failures.get(item.key));
+    }
+  }
+
   private async run(batch: Pending[], priority: EmbedPriority): Promise<void> {
     const started = process.hrtime.bigint();
     try {
@@ -142,12 +152,11 @@ export class BatchingEmbedder {
       if (missing.length > 0) {
         const entries = await this.embedMissing(missing, failures);
         for (const { key, vector } of entries) vectors.set(key, vector);
+        // Callers get their vectors first; the cache write is not on their path.
+        this.settle(batch, vectors, failures);
         await this.cache.setMany(entries);
-      }
-      for (const item of batch) {
-        const vector = vectors.get(item.key);
-        if (vector) item.resolve(vector);
-        else item.reject(failures.get(item.key));
+      } else {
+        this.settle(batch, vectors, failures);
       }
       this.onBatch?.({ size: batch.length, embedded: missing.length, cacheHits: unique.length - missing.length, seconds: Number(process.hrtime.bigint() - started) / 1e9, priority });
     } catch (error) {

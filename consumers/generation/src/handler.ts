@@ -71,8 +71,23 @@ export const createGenerationHandler = (dependencies: GenerationDependencies): H
     if (now() >= request.deadlineAt) return [];
 
     const attemptId = randomUUID();
-    const firstAttempt = await attempts.begin(request.requestId, attemptId);
-    const watch = await cancellation.watch(request.requestId);
+    const accepted = acceptedAt(request, event.occurredAt);
+    // Independent round trips, at once: the attempt marker, the cancel check, the history.
+    const watching = cancellation.watch(request.requestId);
+    let firstAttempt: boolean;
+    let turns: ChatMessage[];
+    try {
+      [firstAttempt, turns] = await Promise.all([
+        attempts.begin(request.requestId, attemptId),
+        request.history.length > 0
+          ? Promise.resolve(request.history.map(({ role, content: text }) => ({ role: role as ChatMessage['role'], content: text })))
+          : history.load({ tenantId: event.tenantId, conversationId: request.conversationId, requestId: request.requestId, acceptedAt: accepted }),
+      ]);
+    } catch (error) {
+      await watching.then((watch) => watch.release(), () => undefined);
+      throw error;
+    }
+    const watch = await watching;
     const deadline = AbortSignal.timeout(Math.max(1, request.deadlineAt - now()));
     const signal = AbortSignal.any([watch.signal, deadline, context.signal]);
     const model = models.resolve(request.model);
@@ -82,7 +97,6 @@ export const createGenerationHandler = (dependencies: GenerationDependencies): H
       partition: request.replyRoute.partition, reset: !firstAttempt,
     });
 
-    const accepted = acceptedAt(request, event.occurredAt);
     let content = '';
     const end = (fields: Partial<ReplyEndPayload> & Pick<ReplyEndPayload, 'status'>, sources: Source[]) => [{
       topic: TOPICS.replies, type: 'reply-end' as const, key: request.requestId, partition: request.replyRoute.partition,
@@ -98,9 +112,6 @@ export const createGenerationHandler = (dependencies: GenerationDependencies): H
     }];
 
     try {
-      const turns = request.history.length > 0
-        ? request.history.map(({ role, content: text }) => ({ role: role as ChatMessage['role'], content: text }))
-        : await history.load({ tenantId: event.tenantId, conversationId: request.conversationId, requestId: request.requestId, acceptedAt: accepted });
       const prompt = buildPrompt({
         question: request.message, chunks, rag: request.rag, history: turns, countTokens: (text) => model.countTokens(text),
         promptTokenBudget: model.contextTokens - maxOutputTokens, historyTokenBudget,

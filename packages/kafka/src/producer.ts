@@ -33,6 +33,11 @@ export interface EventProducerOptions<Events extends EventMap> {
   topicPrefix?: string;
 }
 
+interface EncodedMessage {
+  topic: string;
+  message: { key: string | null; value: Buffer; headers: IHeaders; partition?: number };
+}
+
 interface EnvelopeLike {
   eventId?: unknown;
   tenantId?: unknown;
@@ -64,34 +69,63 @@ export class EventProducer<Events extends EventMap = EventMap> {
     return this.connected;
   }
 
+  /**
+   * Publishes events and resolves once Kafka acknowledged all of them. Sends made while another
+   * is in flight leave together in the next produce request (the idempotent producer allows one
+   * request in flight): concurrent callers share round trips instead of queueing behind each other.
+   */
   async send(events: readonly AnyOutgoingEvent<Events>[]): Promise<void> {
     if (events.length === 0) return;
     await this.connect();
-    const byTopic = new Map<string, { key: string | null; value: Buffer; headers: IHeaders; partition?: number }[]>();
-    for (const event of events) {
-      const value = await this.codec.encode(event.type, event.value);
-      const envelope = event.value as EnvelopeLike;
-      const headers: IHeaders = {
-        [HEADERS.eventType]: event.type,
-        ...(typeof envelope.eventId === 'string' ? { [HEADERS.eventId]: envelope.eventId } : {}),
-        ...(typeof envelope.tenantId === 'string' ? { [HEADERS.tenantId]: envelope.tenantId } : {}),
-        ...(typeof envelope.correlationId === 'string' ? { [HEADERS.correlationId]: envelope.correlationId } : {}),
-        ...event.headers,
-      };
-      headers[HEADERS.traceparent] ??= childTraceparent(undefined);
-      const topic = this.topicPrefix + event.topic;
-      const messages = byTopic.get(topic) ?? [];
-      messages.push({ key: event.key, value, headers, ...(event.partition === undefined ? {} : { partition: event.partition }) });
-      byTopic.set(topic, messages);
-    }
-    try {
-      await this.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
-    } catch (error) {
-      throw new RivuletKafkaError('produce_failed', `Kafka did not acknowledge ${events.length} event(s): ${(error as Error).message}`, { retriable: true, cause: error });
-    }
+    const encoded = await Promise.all(events.map((event) => this.encode(event)));
+    const waiting = new Promise<void>((resolve, reject) => this.queue.push({ messages: encoded, resolve, reject }));
+    this.flushing ??= this.flush();
+    await waiting;
     for (const event of events) this.instrumentation?.produced({ topic: event.topic, eventType: event.type, count: 1 });
   }
 
+  private readonly queue: { messages: EncodedMessage[]; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private flushing: Promise<void> | undefined;
+
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const sends = this.queue.splice(0, this.queue.length);
+      const byTopic = new Map<string, EncodedMessage['message'][]>();
+      for (const { messages } of sends) {
+        for (const { topic, message } of messages) {
+          const list = byTopic.get(topic) ?? [];
+          list.push(message);
+          byTopic.set(topic, list);
+        }
+      }
+      const count = sends.reduce((sum, { messages }) => sum + messages.length, 0);
+      try {
+        await this.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+        for (const send of sends) send.resolve();
+      } catch (error) {
+        const failure = new RivuletKafkaError('produce_failed', `Kafka did not acknowledge ${count} event(s): ${(error as Error).message}`, { retriable: true, cause: error });
+        for (const send of sends) send.reject(failure);
+      }
+    }
+    this.flushing = undefined;
+  }
+
+  private async encode(event: AnyOutgoingEvent<Events>): Promise<EncodedMessage> {
+    const value = await this.codec.encode(event.type, event.value);
+    const envelope = event.value as EnvelopeLike;
+    const headers: IHeaders = {
+      [HEADERS.eventType]: event.type,
+      ...(typeof envelope.eventId === 'string' ? { [HEADERS.eventId]: envelope.eventId } : {}),
+      ...(typeof envelope.tenantId === 'string' ? { [HEADERS.tenantId]: envelope.tenantId } : {}),
+      ...(typeof envelope.correlationId === 'string' ? { [HEADERS.correlationId]: envelope.correlationId } : {}),
+      ...event.headers,
+    };
+    headers[HEADERS.traceparent] ??= childTraceparent(undefined);
+    return {
+      topic: this.topicPrefix + event.topic,
+      message: { key: event.key, value, headers, ...(event.partition === undefined ? {} : { partition: event.partition }) },
+    };
+  }
 
   /** Same as disconnect(): lets a producer sit in a shutdown list (see stopOnSignals). */
   stop(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { EventMap } from './catalog.js';
 import type { EventCodec } from './codec.js';
 import { fixedPartitionAssigner } from './fixed-assigner.js';
@@ -74,11 +74,19 @@ export class Worker<Events extends EventMap = EventMap, In extends keyof Events 
     this.consumer = kafka.consumer({
       groupId, sessionTimeout: sessionTimeoutMs, heartbeatInterval: heartbeatIntervalMs,
       allowAutoTopicCreation: false, retry: { retries: 10 },
+      // The broker answers a fetch as soon as records arrive; the wait only bounds an idle poll,
+      // which is also when kafkajs heartbeats, so keep it under the heartbeat interval.
+      maxWaitTimeInMs: Math.min(1000, heartbeatIntervalMs),
       ...(this.options.partitions === undefined ? {} : { partitionAssigners: [fixedPartitionAssigner(this.options.partitions)] }),
     });
     this.processor = new MessageProcessor<Events>({ ...this.options, handler: this.options.handler as Handler<Events>, group: groupId, logger: logger.child({ group: groupId }), instrumentation });
+    this.consumer.on(this.consumer.events.REBALANCING, () => {
+      // Commit what is finished before the partitions move, so the next owner repeats less.
+      void this.commitNow();
+    });
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       const assigned = Object.entries(payload.memberAssignment).map(([topic, partitions]) => ({ topic, partitions }));
+      this.reassigned(assigned);
       logger.info({ group: groupId, memberId: payload.memberId, assigned }, 'partitions assigned');
       instrumentation.rebalance({ group: groupId, memberId: payload.memberId, assigned });
     });
@@ -93,8 +101,10 @@ export class Worker<Events extends EventMap = EventMap, In extends keyof Events 
     await this.options.producer.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({ topics, fromBeginning });
+    // Offsets are committed by this worker (commitSoon), never by kafkajs: kafkajs's fetch
+    // position moves on as events are handed out, but a commit covers only finished events.
     await this.consumer.run({
-      autoCommit: true, autoCommitInterval: 1000, eachBatchAutoResolve: false, partitionsConsumedConcurrently,
+      autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently,
       eachBatch: (payload) => this.handleBatch(payload),
     });
   }
@@ -102,12 +112,16 @@ export class Worker<Events extends EventMap = EventMap, In extends keyof Events 
   /** Stops taking new events, lets in-flight ones finish (bounded), commits, leaves the group. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      const deadline = setTimeout(() => this.stopController.abort(), this.options.shutdownTimeoutMs);
       this.draining = true;
+      const deadline = setTimeout(() => this.stopController.abort(), this.options.shutdownTimeoutMs);
       try {
+        for (const work of this.work.values()) this.consumer.pause([{ topic: work.topic, partitions: [work.partition] }]);
+        await Promise.allSettled([...this.running]);
+        await this.commitNow();
         await this.consumer.disconnect();
       } finally {
         clearTimeout(deadline);
+        clearTimeout(this.commitTimer);
         this.stopController.abort();
       }
     })();
@@ -115,54 +129,163 @@ export class Worker<Events extends EventMap = EventMap, In extends keyof Events 
   }
 
   private draining = false;
+  /** Per assigned partition: the events in hand and what may be committed. */
+  private readonly work = new Map<string, PartitionWork>();
+  private readonly running = new Set<Promise<void>>();
+  private commitTimer: NodeJS.Timeout | undefined;
+  private committing: Promise<void> | undefined;
 
-  private async handleBatch(payload: EachBatchPayload): Promise<void> {
+  private workOf(topic: string, partition: number): PartitionWork {
+    const id = `${topic}:${partition}`;
+    let work = this.work.get(id);
+    if (!work) {
+      work = { topic, partition, offsets: new OffsetTracker(), permits: new Semaphore(this.options.maxInFlightPerPartition), lanes: new Map(), revoked: false, committable: undefined, committed: undefined, resume: undefined };
+      this.work.set(id, work);
+    }
+    return work;
+  }
+
+  /** After a rebalance: partitions no longer ours stop (their queued events are left to the new owner). */
+  private reassigned(assigned: readonly { topic: string; partitions: number[] }[]): void {
+    const kept = new Set(assigned.flatMap(({ topic, partitions }) => partitions.map((partition) => `${topic}:${partition}`)));
+    for (const [id, work] of this.work) {
+      if (kept.has(id)) continue;
+      work.revoked = true;
+      this.work.delete(id);
+    }
+  }
+
+  /**
+   * Hands the batch's events to their key lanes and returns at once, so kafkajs fetches the next
+   * records while these are handled: a long handler (a model streaming an answer) never holds back
+   * events of other keys. A partition with too many events in hand is paused until it drains.
+   */
+  private handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     const { topic, partition } = batch;
-    const { groupId, instrumentation, heartbeatIntervalMs, maxInFlightPerPartition } = this.options;
+    const { groupId, instrumentation } = this.options;
     instrumentation.consumerLag({ group: groupId, topic, partition, lag: Number(batch.offsetLag()) });
     instrumentation.batchProcessed({ group: groupId, topic, partition, size: batch.messages.length });
-
-    const tracker = new OffsetTracker(batch.messages.map((message) => message.offset));
-    const permits = new Semaphore(maxInFlightPerPartition);
-    const lanes = new Map<string, Promise<void>>();
-    const running: Promise<void>[] = [];
-    let interrupted: Error | undefined;
-    const keepAlive = setInterval(() => {
-      payload.heartbeat().catch((error: unknown) => (interrupted ??= asError(error)));
-    }, Math.max(100, Math.floor(heartbeatIntervalMs / 2)));
-
-    const finished = (offset: string, result: 'done' | 'abandoned'): void => {
-      permits.release();
-      if (result !== 'done') return;
-      const committable = tracker.complete(offset);
-      if (committable === undefined) return;
-      payload.resolveOffset(committable);
-      payload.commitOffsetsIfNecessary().catch((error: unknown) => (interrupted ??= asError(error)));
-    };
-
-    try {
-      for (const message of batch.messages) {
-        if (this.draining || interrupted !== undefined || !payload.isRunning() || payload.isStale()) break;
-        await permits.acquire();
-        // Same key: strictly one after another. No key: no ordering promise, own lane.
-        const lane = message.key ? message.key.toString('base64') : `offset:${message.offset}`;
-        const previous = lanes.get(lane) ?? Promise.resolve();
-        const run = previous.then(async () => {
-          const result = await this.processor.process(topic, partition, message, this.stopController.signal);
-          finished(message.offset, result);
-        });
-        lanes.set(lane, run);
-        running.push(run);
-        void run.finally(() => {
-          if (lanes.get(lane) === run) lanes.delete(lane);
-        });
+    const work = this.workOf(topic, partition);
+    for (const message of batch.messages) {
+      if (this.draining || !payload.isRunning() || payload.isStale()) break;
+      if (work.offsets.has(message.offset)) {
+        // Fetched again after a rejoin (kafkajs restarts from the committed offset): already in hand.
+        payload.resolveOffset(message.offset);
+        continue;
       }
-      await Promise.all(running);
-    } finally {
-      clearInterval(keepAlive);
+      work.offsets.track(message.offset);
+      this.schedule(work, message);
+      payload.resolveOffset(message.offset);
+      if (work.offsets.pending >= this.maxInHand && !work.resume) {
+        work.resume = payload.pause();
+        break;
+      }
     }
-    // A rebalance or commit failure: hand the partition back; kafkajs rejoins the group.
-    if (interrupted !== undefined) throw interrupted;
+    return Promise.resolve();
   }
+
+  /** Events in hand per partition before it is paused: the in-flight limit, plus as many waiting. */
+  private get maxInHand(): number {
+    return this.options.maxInFlightPerPartition * 2;
+  }
+
+  private schedule(work: PartitionWork, message: KafkaMessage): void {
+    // Same key: strictly one after another. No key: no ordering promise, own lane.
+    const lane = message.key ? message.key.toString('base64') : `offset:${message.offset}`;
+    const previous = work.lanes.get(lane) ?? Promise.resolve();
+    const run = previous.then(async () => {
+      if (work.revoked || this.draining) return;
+      await work.permits.acquire();
+      try {
+        // Not ours any more (or shutting down): the partition's next reader starts from the committed offset.
+        if (work.revoked || this.draining) return;
+        const result = await this.processor.process(work.topic, work.partition, message, this.stopController.signal);
+        if (result === 'done') this.finished(work, message.offset);
+      } catch (error) {
+        this.failed(work, error);
+      } finally {
+        work.permits.release();
+        if (work.resume && work.offsets.pending < this.maxInHand / 2 && !this.draining) {
+          const resume = work.resume;
+          work.resume = undefined;
+          resume();
+        }
+      }
+    });
+    work.lanes.set(lane, run);
+    this.running.add(run);
+    void run.finally(() => {
+      this.running.delete(run);
+      if (work.lanes.get(lane) === run) work.lanes.delete(lane);
+    });
+  }
+
+  private finished(work: PartitionWork, offset: string): void {
+    const committable = work.offsets.complete(offset);
+    if (committable === undefined) return;
+    work.committable = committable;
+    this.commitSoon();
+  }
+
+  /**
+   * The runtime could not finish an event (its dead letter could not be sent either): nothing past
+   * it may be committed. The partition is read again from its first unfinished event.
+   */
+  private failed(work: PartitionWork, error: unknown): void {
+    if (work.revoked) return;
+    this.options.logger.error({ group: this.options.groupId, topic: work.topic, partition: work.partition, error: asError(error).message }, 'event not finished; reading the partition again from it');
+    const from = work.offsets.firstPending;
+    work.revoked = true;
+    this.work.delete(`${work.topic}:${work.partition}`);
+    work.resume?.();
+    if (from !== undefined && !this.draining) this.consumer.seek({ topic: work.topic, partition: work.partition, offset: from });
+  }
+
+  /** Commits within COMMIT_DELAY_MS, so a burst of finished events costs one commit. */
+  private commitSoon(): void {
+    this.commitTimer ??= setTimeout(() => {
+      this.commitTimer = undefined;
+      void this.commitNow();
+    }, COMMIT_DELAY_MS);
+  }
+
+  private async commitNow(): Promise<void> {
+    while (this.committing) await this.committing;
+    const offsets = [...this.work.values()]
+      .filter((work) => !work.revoked && work.committable !== undefined && work.committable !== work.committed)
+      .map((work) => ({ work, committable: work.committable! }));
+    if (offsets.length === 0) return;
+    this.committing = this.consumer
+      .commitOffsets(offsets.map(({ work, committable }) => ({ topic: work.topic, partition: work.partition, offset: (BigInt(committable) + 1n).toString() })))
+      .then(() => {
+        for (const { work, committable } of offsets) work.committed = committable;
+      }, (error: unknown) => {
+        // A rebalance in progress or a lost coordinator: the next commit (or the new owner) catches up.
+        this.options.logger.warn({ group: this.options.groupId, error: asError(error).message }, 'offset commit failed; will retry');
+        if (!this.draining) this.commitSoon();
+      })
+      .finally(() => {
+        this.committing = undefined;
+      });
+    await this.committing;
+  }
+}
+
+/** How long finished events wait to be committed together. Only redelivery after a crash depends on it. */
+const COMMIT_DELAY_MS = 200;
+
+interface PartitionWork {
+  topic: string;
+  partition: number;
+  offsets: OffsetTracker;
+  permits: Semaphore;
+  lanes: Map<string, Promise<void>>;
+  /** Set when the partition went to another member (or must be read again): its events are dropped. */
+  revoked: boolean;
+  /** The highest offset of the finished prefix, and the last one committed. */
+  committable: string | undefined;
+  committed: string | undefined;
+  /** Set while the partition is paused because too many of its events are in hand. */
+  resume: (() => void) | undefined;
 }

@@ -160,3 +160,28 @@ test('a worker given fixed partitions reads those partitions and nothing else', 
   await new Promise((resolve) => setTimeout(resolve, 500));
   assert.deepEqual(seen, [1, 1], 'events of partitions 0 and 2 are not read');
 });
+
+test('a long handler does not hold back events that arrive after it started, even on the same partition', async () => {
+  const harness = await setup();
+  const finishedAt = new Map<string, number>();
+  let releaseSlow!: () => void;
+  const slowGate = new Promise<void>((resolve) => (releaseSlow = resolve));
+  await startWorker(harness, async (event) => {
+    const id = (event as TestEvents['thing-created']).payload.thingId;
+    if (id === 'slow') await slowGate;
+    finishedAt.set(id, Date.now());
+  });
+  const send = (id: string) => harness.producer.send([{ topic: harness.topics.input, type: 'thing-created', key: id, value: thingCreated(1, id), partition: 0 }]);
+  try {
+    await send('slow');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const sentFast = Date.now();
+    await send('fast');
+    await waitFor(() => finishedAt.has('fast'), { description: 'the later event, while the slow one still runs', timeoutMs: 5_000 });
+    assert.ok(!finishedAt.has('slow'), 'the slow handler is still running');
+    assert.ok(finishedAt.get('fast')! - sentFast < 2_000, `handled ${finishedAt.get('fast')! - sentFast} ms after it was sent`);
+  } finally {
+    releaseSlow();
+  }
+  await waitFor(() => finishedAt.has('slow'), { description: 'the slow event' });
+});

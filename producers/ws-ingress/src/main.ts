@@ -96,6 +96,15 @@ export const runIngress = async (env: Environment = process.env, { exit }: RunIn
       cancelSignal: redisCancelSignal(redis, config.KAFKA_TOPIC_PREFIX),
       route: { ingressInstanceId: config.INGRESS_INSTANCE_ID, partition: lease.partition },
       requestTimeoutMs: config.CHAT_REQUEST_TIMEOUT,
+      observer: {
+        started: () => ingressMetrics.chatInFlight.inc(),
+        firstDelta: (_kind, seconds) => ingressMetrics.chatFirstDelta.observe(seconds),
+        ended: (kind, outcome, seconds) => {
+          ingressMetrics.chatInFlight.dec();
+          ingressMetrics.chatRequests.inc({ kind, outcome });
+          ingressMetrics.chatDuration.observe({ kind }, seconds);
+        },
+      },
     });
     let embedding: Promise<EmbeddingModel> | undefined;
     const embedder = async (): Promise<TextEmbedder> => {

@@ -32,8 +32,18 @@ export interface ChatServiceOptions {
   route: { ingressInstanceId: string; partition: number };
   /** CHAT_REQUEST_TIMEOUT: after it the caller gets `timeout` and workers drop the request. */
   requestTimeoutMs: number;
+  /** Told when a request starts, when its first text arrives and how it ends (metrics). */
+  observer?: ChatObserver;
   now?: () => number;
 }
+
+export interface ChatObserver {
+  started(kind: string): void;
+  firstDelta(kind: string, seconds: number): void;
+  ended(kind: string, outcome: string, seconds: number): void;
+}
+
+const silentObserver: ChatObserver = { started: () => undefined, firstDelta: () => undefined, ended: () => undefined };
 
 export interface AcceptedChat {
   requestId: string;
@@ -58,6 +68,28 @@ const TITLE_CHARS = 80;
 const titleFrom = (message: string): string => {
   const line = message.trim().replaceAll(/\s+/g, ' ');
   return line.length <= TITLE_CHARS ? line : `${line.slice(0, TITLE_CHARS - 1)}…`;
+};
+
+/** Reports a request's first text and its end to the observer. */
+const observed = (listener: ReplyListener, observer: ChatObserver, kind: string, acceptedAt: number, now: () => number): ReplyListener => {
+  let sawText = false;
+  const seconds = (): number => (now() - acceptedAt) / 1000;
+  return {
+    ...listener,
+    delta: (content) => {
+      if (!sawText) observer.firstDelta(kind, seconds());
+      sawText = true;
+      listener.delta(content);
+    },
+    done: (payload) => {
+      observer.ended(kind, 'done', seconds());
+      listener.done(payload);
+    },
+    error: (error) => {
+      observer.ended(kind, error.code, seconds());
+      listener.error(error);
+    },
+  };
 };
 
 /** Queues a listener's calls until `open()`, so nothing overtakes the caller's acknowledgement. */
@@ -86,11 +118,13 @@ const gate = (listener: ReplyListener, onTerminal: () => void): { listener: Repl
   };
 };
 
-export const createChatService = ({ router, conversations, publisher, cancelSignal, route, requestTimeoutMs, now = Date.now }: ChatServiceOptions): ChatService => {
+export const createChatService = ({ router, conversations, publisher, cancelSignal, route, requestTimeoutMs, observer = silentObserver, now = Date.now }: ChatServiceOptions): ChatService => {
   const timers = new Map<string, NodeJS.Timeout>();
+  const started = new Map<string, { kind: string; at: number }>();
   const clear = (requestId: string): void => {
     clearTimeout(timers.get(requestId));
     timers.delete(requestId);
+    started.delete(requestId);
   };
 
   return {
@@ -110,7 +144,7 @@ export const createChatService = ({ router, conversations, publisher, cancelSign
       }
 
       const acceptedAt = now();
-      const gated = gate(listener, () => clear(requestId));
+      const gated = gate(observed(listener, observer, submission.kind, acceptedAt, now), () => clear(requestId));
       router.register(requestId, gated.listener);
       timers.set(requestId, setTimeout(() => {
         router.fail(requestId, { code: 'timeout', message: `No answer within ${requestTimeoutMs} ms; the pipeline may be overloaded or a worker down. Try again.`, retryable: true });
@@ -126,11 +160,14 @@ export const createChatService = ({ router, conversations, publisher, cancelSign
           },
         },
       };
+      observer.started(submission.kind);
+      started.set(requestId, { kind: submission.kind, at: acceptedAt });
       try {
         await publisher.publish(event);
       } catch (error) {
         clear(requestId);
         router.forget(requestId);
+        observer.ended(submission.kind, 'not_published', (now() - acceptedAt) / 1000);
         throw new IngressError('internal', 'The request could not be queued (Kafka did not acknowledge it); nothing was started. Try again.', { retriable: true, httpStatus: 503, cause: error });
       }
       return { requestId, conversationId, open: () => gated.open() };
@@ -145,6 +182,8 @@ export const createChatService = ({ router, conversations, publisher, cancelSign
     },
 
     abandon: (requestId) => {
+      const request = started.get(requestId);
+      if (request && router.isWaiting(requestId)) observer.ended(request.kind, 'abandoned', (now() - request.at) / 1000);
       clear(requestId);
       router.forget(requestId);
     },
