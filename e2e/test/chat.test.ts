@@ -123,7 +123,7 @@ test('POST /v1/search returns the relevant chunk first, through the pipeline, wi
   const body = (await response.json()) as { results: { documentId: string; score: number; snippet: string }[] };
   assert.equal(body.results[0]?.documentId, 'kettles');
   assert.ok(body.results.length <= 2);
-  assert.ok(body.results[0]!.score >= (body.results[1]?.score ?? -1), 'best first');
+  assert.ok(body.results[0].score >= (body.results[1]?.score ?? -1), 'best first');
   assert.equal(fake.requests.length, before, 'no model call for a search');
 });
 

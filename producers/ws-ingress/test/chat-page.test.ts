@@ -1,8 +1,8 @@
 // The chat page served at GET /, checked without a browser: markup, test ids, no external resources,
-// a script that compiles and whose text helpers behave, and the .ts copy matching the .html source.
+// a script that compiles and whose text helpers behave, and the built copy matching the source.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
@@ -10,23 +10,13 @@ import { Script, createContext } from 'node:vm';
 import { CHAT_PAGE_HEADERS, CHAT_PAGE_HTML, sendChatPage } from '../src/http/page/chat-page.js';
 
 const htmlFile = new URL('../src/http/page/chat-page.html', import.meta.url);
-const moduleFile = new URL('../src/http/page/chat-page.ts', import.meta.url);
+const builtFile = new URL('../dist/http/page/chat-page.html', import.meta.url);
 const source = readFileSync(htmlFile, 'utf8');
 
-/** The generated block of chat-page.ts: the HTML as a template literal. */
-const generatedBlock = (html: string): string =>
-  `export const CHAT_PAGE_HTML = \`${html.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${')}\`;\n`;
-const BLOCK = /(\/\/ BEGIN GENERATED[^\n]*\n)[\s\S]*?(\/\/ END GENERATED)/;
-
-test('chat-page.ts holds exactly chat-page.html (CHAT_PAGE_WRITE=1 regenerates it)', () => {
-  if (process.env.CHAT_PAGE_WRITE === '1') {
-    const current = readFileSync(moduleFile, 'utf8');
-    assert.match(current, BLOCK, 'chat-page.ts lost its BEGIN/END GENERATED markers');
-    writeFileSync(moduleFile, current.replace(BLOCK, (_match, begin: string, end: string) => `${begin}${generatedBlock(source)}${end}`));
-    assert.ok(readFileSync(moduleFile, 'utf8').includes(generatedBlock(source)));
-    return;
-  }
-  assert.ok(CHAT_PAGE_HTML === source, 'chat-page.ts is stale: run CHAT_PAGE_WRITE=1 node --import tsx --test test/chat-page.test.ts');
+test('the page is chat-page.html, and the build puts it beside the compiled module', () => {
+  assert.equal(CHAT_PAGE_HTML, source);
+  assert.ok(existsSync(builtFile), 'dist/http/page/chat-page.html is missing: the build script copies it');
+  assert.equal(readFileSync(builtFile, 'utf8'), source, 'dist/ has an old copy of the page: run the build');
 });
 
 interface Element {
