@@ -2,6 +2,8 @@
 // generating (a local HTTP server speaking the real SSE wire format), so the tests measure the
 // pipeline and not a model's speed. The real local model answers in chat-page.test.ts.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import OpenAI from 'openai';
 import { startFakeOpenAI, type FakeChatRequest, type FakeProviderServer } from '@rivulet/fake-providers';
@@ -19,6 +21,8 @@ const answerFromPrompt = (request: FakeChatRequest): string => {
   const earlierTurns = request.messages.filter(({ role }) => role === 'user').length - 1;
   return `Turn ${earlierTurns + 1}: according to [1] ${source}, the answer is in the sources.`;
 };
+
+const bin = fileURLToPath(new URL('../../packages/cli/bin/rivulet.js', import.meta.url));
 
 let fake: FakeProviderServer;
 let pipeline: Pipeline;
@@ -192,4 +196,23 @@ test('bad input gets its error and the socket survives; an oversize frame closes
   client.socket.send('x'.repeat(1024 * 1024 + 10));
   await client.until(() => client.closed() !== undefined, 'the close');
   assert.equal(client.closed()!.code, 1009);
+});
+
+test('`rivulet ask` streams the answer and then its sources to stdout, the conversation to stderr, and exits 0', { timeout: 60_000 }, async () => {
+  const run = (args: string[]) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    execFile(process.execPath, [bin, 'ask', ...args, '--url', pipeline.url, '--api-key', pipeline.apiKey], { timeout: 50_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }));
+  });
+  const first = await run(['How does a kettle switch itself off?']);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /according to \[1\] Kettles/);
+  assert.match(first.stdout, /Sources:\n\s+\[1\] Kettles \(kettles\)/);
+  const conversation = /^conversation (\S+)/m.exec(first.stderr)?.[1];
+  assert.ok(conversation, first.stderr);
+  const second = await run(['And spring tides?', '--conversation', conversation]);
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stdout, /^Turn 2: /, 'the conversation continued');
+  const refused = await run(['x', '--conversation', 'no-such-conversation']);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /error not_found/);
 });
