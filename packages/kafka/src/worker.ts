@@ -152,6 +152,8 @@ export class Worker<Events extends EventMap = EventMap, In extends keyof Events 
       if (kept.has(id)) continue;
       work.revoked = true;
       this.work.delete(id);
+      // Unpause it: paused here because it was full, it must not stay paused if it comes back.
+      work.resume?.();
     }
   }
 

@@ -96,6 +96,7 @@ export const runIngress = async (env: Environment = process.env, { exit }: RunIn
       cancelSignal: redisCancelSignal(redis, config.KAFKA_TOPIC_PREFIX),
       route: { ingressInstanceId: config.INGRESS_INSTANCE_ID, partition: lease.partition },
       requestTimeoutMs: config.CHAT_REQUEST_TIMEOUT,
+      onCancelSignalFailed: (requestId, error) => logger.warn({ requestId, error }, 'cancel not signalled to the generation workers (Redis); the answer will complete'),
       observer: {
         started: () => ingressMetrics.chatInFlight.inc(),
         firstDelta: (_kind, seconds) => ingressMetrics.chatFirstDelta.observe(seconds),

@@ -89,6 +89,22 @@ test('cancel ends the request with cancelled at once and signals the workers; a 
   assert.equal(await service.cancel(accepted.requestId), false);
 });
 
+test('a cancel that cannot reach the workers still ends the request once, without a second error', async () => {
+  const { router } = setup();
+  const failures: string[] = [];
+  const service = createChatService({
+    router, conversations: { exists: () => Promise.resolve(true), create: () => Promise.resolve() }, publisher: { publish: () => Promise.resolve() },
+    cancelSignal: { cancel: () => Promise.reject(new Error('redis down')) }, route: { ingressInstanceId: 'i', partition: 0 }, requestTimeoutMs: 60_000,
+    onCancelSignalFailed: (requestId) => failures.push(requestId),
+  });
+  const { calls, listener } = recorder();
+  const accepted = await service.submit(principal, chatFrameSubmission({ message: 'x' }, 'f'), listener);
+  accepted.open();
+  assert.equal(await service.cancel(accepted.requestId), true);
+  assert.deepEqual(calls, ['error:cancelled']);
+  assert.deepEqual(failures, [accepted.requestId]);
+});
+
 test('a publish failure is a retryable error and leaves nothing waiting', async () => {
   const { service, router } = setup({ failPublish: true });
   await assert.rejects(service.submit(principal, chatFrameSubmission({ message: 'x' }, 'f'), recorder().listener),

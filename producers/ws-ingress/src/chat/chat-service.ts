@@ -34,6 +34,8 @@ export interface ChatServiceOptions {
   requestTimeoutMs: number;
   /** Told when a request starts, when its first text arrives and how it ends (metrics). */
   observer?: ChatObserver;
+  /** A cancel could not reach the workers (Redis down): the client is answered anyway; the answer completes. */
+  onCancelSignalFailed?: (requestId: string, error: unknown) => void;
   now?: () => number;
 }
 
@@ -118,7 +120,9 @@ const gate = (listener: ReplyListener, onTerminal: () => void): { listener: Repl
   };
 };
 
-export const createChatService = ({ router, conversations, publisher, cancelSignal, route, requestTimeoutMs, observer = silentObserver, now = Date.now }: ChatServiceOptions): ChatService => {
+export const createChatService = ({
+  router, conversations, publisher, cancelSignal, route, requestTimeoutMs, observer = silentObserver, onCancelSignalFailed = () => undefined, now = Date.now,
+}: ChatServiceOptions): ChatService => {
   const timers = new Map<string, NodeJS.Timeout>();
   const started = new Map<string, { kind: string; at: number }>();
   const clear = (requestId: string): void => {
@@ -177,7 +181,8 @@ export const createChatService = ({ router, conversations, publisher, cancelSign
       if (!router.isWaiting(requestId)) return false;
       const cancelled: ErrorBody = { code: 'cancelled', message: 'Cancelled at your request.', retryable: false };
       router.fail(requestId, cancelled);
-      await cancelSignal.cancel(requestId);
+      // The request has had its one terminal event; a failure here must not give it a second.
+      await cancelSignal.cancel(requestId).catch((error: unknown) => onCancelSignalFailed(requestId, error));
       return true;
     },
 

@@ -13,6 +13,9 @@ import type { IngressMetrics } from '../metrics.js';
 import type { StatusRouter, StatusTarget } from '../status/status-router.js';
 import { deleteTarget, FrameError, frameIdOf, ingestSubmission, parseFrame, type ClientFrame } from './frames.js';
 
+/** How many ended chat ids a socket remembers, to ignore late cancels of them. */
+const MAX_REMEMBERED_CHATS = 1000;
+
 /** Close codes this server uses besides the standard ones. */
 export const CLOSE_UNAUTHORIZED = 4401;
 /** RFC 6455 1013 "try again later": the client stopped reading and its unsent frames piled up. */
@@ -142,6 +145,9 @@ export const runSession = (socket: WebSocket, request: IncomingMessage, options:
 
   // Chats in flight on this socket: client frame id -> server request id.
   const chats = new Map<string, string>();
+  // Ids of chats that already ended (the most recent ones): a late cancel of one is ignored, so a
+  // chat id never gets a second terminal frame.
+  const ended = new Set<string>();
 
   const startChat = async (who: ApiKeyPrincipal, frame: ClientFrame): Promise<void> => {
     const frameId = frameIdOf(frame);
@@ -151,6 +157,8 @@ export const runSession = (socket: WebSocket, request: IncomingMessage, options:
     let seq = 0;
     const finish = (): void => {
       chats.delete(frameId);
+      ended.add(frameId);
+      if (ended.size > MAX_REMEMBERED_CHATS) ended.delete(ended.values().next().value!);
     };
     const listener: ReplyListener = {
       sources: (sources) => send({ type: 'sources', id: frameId, sources }),
@@ -183,6 +191,7 @@ export const runSession = (socket: WebSocket, request: IncomingMessage, options:
 
   const cancelChat = async (frame: ClientFrame): Promise<void> => {
     const frameId = frameIdOf(frame);
+    if (ended.has(frameId)) return;
     const requestId = chats.get(frameId);
     if (requestId === undefined || requestId === '' || !(await chat.cancel(requestId))) {
       throw new FrameError(frameId, `No chat with id "${frameId}" is answering on this socket; nothing to cancel.`);
