@@ -5,6 +5,7 @@ import * as infra from './commands/infra.js';
 import * as schemas from './commands/schemas.js';
 import { worker, WORKERS } from './commands/worker.js';
 import { registerAskCommand } from './commands/ask.js';
+import { registerKeysCommand } from './commands/keys.js';
 import { ingest, type IngestOptions } from './commands/ingest.js';
 import { ingress } from './commands/ingress.js';
 import { start } from './commands/start.js';
@@ -69,6 +70,7 @@ export const main = async (argv: readonly string[]): Promise<number> => {
     .action(action((config, paths: string[], options: IngestOptions) => ingest(config, paths, options)));
 
   registerAskCommand(program, action);
+  registerKeysCommand(program, action);
 
   program
     .command('worker')

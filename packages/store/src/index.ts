@@ -6,3 +6,7 @@ export {
   type MessageRole, type Instant, type NewConversation, type UserMessageInput, type AssistantMessageInput, type PersistedMessage,
   type ConversationMessage, type HistoryTurn, type HistoryOptions, type ConversationHistory, type ConversationSummary, type ListConversationsOptions,
 } from './conversations.js';
+export {
+  createApiKey, findApiKeyByHash, revokeApiKey, revokeApiKeyEverywhere, listApiKeys, hashApiKey, API_KEY_REVOKED_CHANNEL,
+  type NewApiKey, type CreatedApiKey, type StoredApiKey, type ApiKeySummary, type RevocationPublisher,
+} from './api-keys.js';

@@ -29,6 +29,20 @@ export const staticApiKeyStore = (keys: readonly { tenantId: string; key: string
   return { lookup: (key) => Promise.resolve(byDigest.get(sha256(key))) };
 };
 
+/**
+ * Asks each store in turn and answers with the first principal found: the static keys first (the
+ * development key keeps working without a database row), then the database.
+ */
+export const chainApiKeyStores = (...stores: readonly ApiKeyStore[]): ApiKeyStore => ({
+  lookup: async (key) => {
+    for (const store of stores) {
+      const principal = await store.lookup(key);
+      if (principal) return principal;
+    }
+    return undefined;
+  },
+});
+
 /** The token of an `Authorization: Bearer <token>` header, or undefined. */
 export const bearerToken = (header: string | undefined): string | undefined => /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header ?? '')?.[1];
 

@@ -9,7 +9,8 @@ import { createService } from '@rivulet/service';
 import { loadThreadedOnnxEmbeddingModel, type EmbeddingModel } from '@rivulet/embedding';
 import { TOPIC_SPECS, TOPICS } from '@rivulet/schemas';
 import { conversationExists, createConversation, createPool, listConversations, listMessages } from '@rivulet/store';
-import { staticApiKeyStore } from './auth.js';
+import { chainApiKeyStores, staticApiKeyStore } from './auth.js';
+import { databaseApiKeyStore } from './auth/database-api-key-store.js';
 import { DEVELOPMENT_API_KEY, loadIngressConfig, type IngressConfig } from './config.js';
 import { kafkaDocumentPublisher } from './documents/document-events.js';
 import { createDocumentService } from './documents/document-service.js';
@@ -40,6 +41,8 @@ export interface RunningIngress {
 }
 
 const HTTP_DRAIN_MS = 10_000;
+/** How long a database key lookup is reused; revocations do not wait for it (Redis broadcast). */
+const API_KEY_CACHE_MS = 30_000;
 
 const refuseDevelopmentKeyInProduction = (config: IngressConfig): void => {
   if (config.RIVULET_ENV === 'production' && config.RIVULET_API_KEYS.some(({ key }) => key === DEVELOPMENT_API_KEY)) {
@@ -60,7 +63,6 @@ export const runIngress = async (env: Environment = process.env, { exit }: RunIn
     const pool = createPool({ databaseUrl: config.DATABASE_URL, applicationName: 'rivulet-ingress' });
     service.onStop({ stop: () => pool.end() });
     const ingressMetrics = createIngressMetrics(metrics);
-    const auth = staticApiKeyStore(config.RIVULET_API_KEYS);
     const router = new StatusRouter();
     const documents = createDocumentService({
       store: createDocumentStore(pool), publisher: kafkaDocumentPublisher(producer), maxDocumentBytes: config.INGEST_MAX_DOCUMENT_BYTES, logger,
@@ -69,6 +71,19 @@ export const runIngress = async (env: Environment = process.env, { exit }: RunIn
     const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2 });
     service.onStop({ stop: () => Promise.resolve(redis.disconnect()) });
     await redis.connect();
+    // Keys from `rivulet keys create`, after the static RIVULET_API_KEYS. Revocations arrive on a
+    // subscriber connection of their own (a subscribed connection can do nothing else).
+    const keySubscriber = new Redis(config.REDIS_URL, { lazyConnect: true });
+    keySubscriber.on('error', (error: Error) => logger.warn({ error }, 'API key revocation subscriber: Redis error (reconnecting)'));
+    service.onStop({ stop: () => Promise.resolve(keySubscriber.disconnect()) });
+    await keySubscriber.connect();
+    const databaseKeys = databaseApiKeyStore({
+      pool, redis: keySubscriber, prefix: config.KAFKA_TOPIC_PREFIX, cacheMs: API_KEY_CACHE_MS,
+      onRevoked: (keyId) => logger.info({ keyId }, 'API key revoked; refused from now on'),
+    });
+    service.onStop(databaseKeys);
+    await databaseKeys.start();
+    const auth = chainApiKeyStores(staticApiKeyStore(config.RIVULET_API_KEYS), databaseKeys);
     const replyPartitions = TOPIC_SPECS.find(({ name }) => name === TOPICS.replies)?.partitions ?? 1;
     const lease = await leaseReplyPartition({
       redis, instanceId: config.INGRESS_INSTANCE_ID, partitions: replyPartitions, prefix: config.KAFKA_TOPIC_PREFIX,
