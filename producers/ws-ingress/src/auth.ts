@@ -7,6 +7,8 @@ import { IngressError } from './errors.js';
 export interface ApiKeyPrincipal {
   keyId: string;
   tenantId: string;
+  /** The key's own requests-per-minute limit; null or absent means RATE_LIMIT_PER_MINUTE. */
+  ratePerMinute?: number | null;
 }
 
 /** Resolves a presented API key. Undefined for an unknown or revoked key; rejects only when the store fails. */

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
-  baseVariables, defineConfig, duration, fromParser, loadConfig, parseByteSize, parseList, port, text, variable,
+  baseVariables, defineConfig, duration, fromParser, integer, loadConfig, oneOf, parseByteSize, parseList, port, text, variable,
   type Environment, sharedVariables } from '@rivulet/config';
 
 /** One API key from RIVULET_API_KEYS. */
@@ -93,6 +93,14 @@ export const ingressConfigSchema = () => defineConfig({
   INGRESS_INSTANCE_ID: variable({
     description: 'Name of this ingress instance; its status and reply consumer groups are rivulet-ingress-status-<id> and rivulet-ingress-replies-<id>. Unique per running instance.',
     schema: instanceId(), default: defaultInstanceId(), documentedDefault: '<hostname>-<pid>-<random>',
+  }),
+  RATE_LIMIT_PER_MINUTE: variable({
+    description: 'Requests per minute an API key may send (WebSocket chat, ingest and delete_document frames; HTTP POST chat, search, embeddings and documents, DELETE documents) when the key has no rate_per_minute of its own; 0 = unlimited. Counted in Redis across instances.',
+    schema: integer({ min: 0, max: 1_000_000 }), default: '600',
+  }),
+  RATE_LIMIT_REDIS_DOWN: variable({
+    description: 'What the rate limiter does while Redis is unreachable: allow-local counts per instance (with N instances a key may get up to N times its limit), deny refuses counted requests with rate_limited.',
+    schema: oneOf(['allow-local', 'deny']), default: 'allow-local',
   }),
 });
 

@@ -23,6 +23,7 @@ import { ReplyRouter } from './chat/reply-router.js';
 import { createChatRoutes, type TextEmbedder } from './http/chat-routes.js';
 import { createDocumentRoutes } from './http/document-routes.js';
 import { createIngressServer } from './http/server.js';
+import { createRateLimiter, createRateLimiterRedis, redisRateLimitStore } from './limits/index.js';
 import { createIngressMetrics } from './metrics.js';
 import { createStatusFeed } from './status/status-feed.js';
 import { StatusRouter } from './status/status-router.js';
@@ -84,6 +85,17 @@ export const runIngress = async (env: Environment = process.env, { exit }: RunIn
     service.onStop(databaseKeys);
     await databaseKeys.start();
     const auth = chainApiKeyStores(staticApiKeyStore(config.RIVULET_API_KEYS), databaseKeys);
+    // Its own fail-fast connection: a rate check must never wait on an unreachable Redis.
+    const limiterRedis = createRateLimiterRedis(config.REDIS_URL, {
+      onError: (error) => logger.debug({ error: error.message }, 'rate limiter: Redis error (reconnecting)'),
+    });
+    service.onStop({ stop: () => Promise.resolve(limiterRedis.disconnect()) });
+    await limiterRedis.connect().catch((error: unknown) => logger.warn({ error }, 'rate limiter: Redis not reachable at start; counting per instance'));
+    const rateLimiter = createRateLimiter({
+      store: redisRateLimitStore({ redis: limiterRedis, prefix: config.KAFKA_TOPIC_PREFIX }),
+      defaultPerMinute: config.RATE_LIMIT_PER_MINUTE, redisDownPolicy: config.RATE_LIMIT_REDIS_DOWN, metrics,
+      logger: logger.child({ component: 'rate-limiter' }),
+    });
     const replyPartitions = TOPIC_SPECS.find(({ name }) => name === TOPICS.replies)?.partitions ?? 1;
     const lease = await leaseReplyPartition({
       redis, instanceId: config.INGRESS_INSTANCE_ID, partitions: replyPartitions, prefix: config.KAFKA_TOPIC_PREFIX,
@@ -168,13 +180,13 @@ export const runIngress = async (env: Environment = process.env, { exit }: RunIn
     let accepting = true;
     const isAccepting = (): boolean => accepting;
     const websockets = createWebSocketEndpoint({
-      auth, documents, chat, router, logger, ingressMetrics, isAccepting,
+      auth, documents, chat, router, logger, ingressMetrics, isAccepting, rateLimiter,
       maxFrameBytes: config.WS_MAX_FRAME_BYTES, authTimeoutMs: config.WS_AUTH_TIMEOUT, maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
     });
     const server = createIngressServer({
-      documents: createDocumentRoutes({ documents, auth, maxDocumentBytes: config.INGEST_MAX_DOCUMENT_BYTES }),
+      documents: createDocumentRoutes({ documents, auth, rateLimiter, maxDocumentBytes: config.INGEST_MAX_DOCUMENT_BYTES }),
       chat: createChatRoutes({
-        chat, auth, embedder, maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
+        chat, auth, embedder, rateLimiter, maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
         conversations: {
           list: async (tenantId, { limit }) => (await listConversations(pool, tenantId, { limit })).map(({ id, title, updatedAt }) => ({ id, title, updatedAt })),
           messages: async (tenantId, conversationId) => {

@@ -193,7 +193,11 @@ export const ingest = async (_config: CliConfig, paths: string[], options: Inges
   return summarize([...outcomes.values()], wait, collection);
 };
 
+/** How many times one upload waits out a 429 (the key's rate limit) before giving up. */
+const MAX_RATE_LIMITED_WAITS = 120;
+
 const upload = async (baseUrl: string, headers: Record<string, string>, collection: string, file: FileToIngest): Promise<Outcome> => {
+  let rateLimited = 0;
   for (let attempt = 1; ; attempt += 1) {
     try {
       const form = new FormData();
@@ -205,6 +209,14 @@ const upload = async (baseUrl: string, headers: Record<string, string>, collecti
       if (response.status === 202) {
         await response.body?.cancel();
         return { file, status: 'uploaded' };
+      }
+      if (response.status === 429 && rateLimited < MAX_RATE_LIMITED_WAITS) {
+        // Over the key's rate limit: wait as told and try again; it is not a failed attempt.
+        rateLimited += 1;
+        attempt -= 1;
+        await response.body?.cancel();
+        await delay(Math.max(1, Number(response.headers.get('retry-after')) || 1) * 1000);
+        continue;
       }
       const { reason, retryable } = await reasonOf(response);
       if (!retryable || attempt >= 3) return { file, status: 'failed', reason };

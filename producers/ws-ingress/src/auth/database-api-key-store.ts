@@ -82,7 +82,7 @@ export const databaseApiKeyStore = ({
       if (cached && cached.expiresAt > now()) return cached.principal;
       const started = epoch;
       const stored = await findApiKeyByHash(pool, hash);
-      const principal = stored && stored.revokedAt === null ? { keyId: stored.id, tenantId: stored.tenantId } : undefined;
+      const principal = stored && stored.revokedAt === null ? { keyId: stored.id, tenantId: stored.tenantId, ratePerMinute: stored.ratePerMinute } : undefined;
       if (epoch === started) remember(hash, principal);
       return principal;
     },

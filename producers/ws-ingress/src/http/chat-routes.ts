@@ -4,6 +4,7 @@ import { searchSubmission } from '../chat/chat-input.js';
 import type { ChatService } from '../chat/chat-service.js';
 import type { ReplyEndPayload, ReplyListener } from '../chat/reply-router.js';
 import { IngressError, type ErrorBody } from '../errors.js';
+import { admitHttp, type RateLimiter } from '../limits/rate-limiter.js';
 import { chunkObject, completionObject, completionRequestOf, finalChunk, usageChunk } from './openai-format.js';
 import { parseJsonObject, readBody, sendJson } from './http-io.js';
 import type { RouteRequest } from './document-routes.js';
@@ -29,6 +30,8 @@ export interface ChatRoutesOptions {
   embedder: () => Promise<TextEmbedder>;
   /** A streaming client with more unsent bytes than this is disconnected (it stopped reading). */
   maxBufferedBytes: number;
+  /** Counts completions, search and embeddings requests against the key's rate; none = unlimited. */
+  rateLimiter?: RateLimiter;
 }
 
 const MAX_CHAT_BODY_BYTES = 4 * 1024 * 1024;
@@ -51,9 +54,10 @@ const collect = (): { listener: ReplyListener; result: Promise<ReplyEndPayload> 
   };
 };
 
-export const createChatRoutes = ({ chat, auth, conversations, embedder, maxBufferedBytes }: ChatRoutesOptions) => {
+export const createChatRoutes = ({ chat, auth, conversations, embedder, maxBufferedBytes, rateLimiter }: ChatRoutesOptions) => {
   const completions = async ({ request, response }: RouteRequest): Promise<void> => {
     const principal = await authenticate(auth, request.headers.authorization);
+    await admitHttp(rateLimiter, principal, response);
     const { submission, stream, includeUsage } = completionRequestOf(parseJsonObject(await readBody(request, response, MAX_CHAT_BODY_BYTES)));
     const created = Math.floor(Date.now() / 1000);
     if (!stream) {
@@ -142,6 +146,7 @@ export const createChatRoutes = ({ chat, auth, conversations, embedder, maxBuffe
 
   const search = async ({ request, response }: RouteRequest): Promise<void> => {
     const principal = await authenticate(auth, request.headers.authorization);
+    await admitHttp(rateLimiter, principal, response);
     const submission = searchSubmission(parseJsonObject(await readBody(request, response, MAX_CHAT_BODY_BYTES)));
     const { listener, result } = collect();
     const accepted = await chat.submit(principal, submission, listener);
@@ -176,7 +181,7 @@ export const createChatRoutes = ({ chat, auth, conversations, embedder, maxBuffe
   };
 
   const embeddings = async ({ request, response }: RouteRequest): Promise<void> => {
-    await authenticate(auth, request.headers.authorization);
+    await admitHttp(rateLimiter, await authenticate(auth, request.headers.authorization), response);
     const body = parseJsonObject(await readBody(request, response, MAX_CHAT_BODY_BYTES));
     const inputs = typeof body.input === 'string' ? [body.input] : body.input;
     if (!Array.isArray(inputs) || inputs.length === 0 || inputs.length > MAX_EMBEDDING_INPUTS || !inputs.every((item) => typeof item === 'string' && item.length > 0 && item.length <= 32_000)) {

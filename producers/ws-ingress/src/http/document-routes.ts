@@ -7,6 +7,7 @@ import {
 } from '../documents/document-input.js';
 import type { DocumentService } from '../documents/document-service.js';
 import { IngressError, invalidRequest } from '../errors.js';
+import { admitHttp, type RateLimiter } from '../limits/rate-limiter.js';
 import { parseJsonObject, readBody, sendJson } from './http-io.js';
 import { isMultipart, readMultipart } from './multipart.js';
 
@@ -15,6 +16,8 @@ export interface DocumentRoutesOptions {
   auth: ApiKeyStore;
   /** INGEST_MAX_DOCUMENT_BYTES. */
   maxDocumentBytes: number;
+  /** Counts POST and DELETE requests against the key's rate; none = unlimited. */
+  rateLimiter?: RateLimiter;
 }
 
 /** Room for JSON syntax and escapes, form fields and part headers around the document itself. */
@@ -27,7 +30,7 @@ export interface RouteRequest {
   requestId: string;
 }
 
-export const createDocumentRoutes = ({ documents, auth, maxDocumentBytes }: DocumentRoutesOptions) => {
+export const createDocumentRoutes = ({ documents, auth, maxDocumentBytes, rateLimiter }: DocumentRoutesOptions) => {
   const maxBodyBytes = maxDocumentBytes + BODY_OVERHEAD_BYTES;
 
   const submissionFromJson = (body: Record<string, unknown>): DocumentSubmission => ({
@@ -42,6 +45,7 @@ export const createDocumentRoutes = ({ documents, auth, maxDocumentBytes }: Docu
 
   const post = async ({ request, response, requestId }: RouteRequest): Promise<void> => {
     const principal = await authenticate(auth, request.headers.authorization);
+    await admitHttp(rateLimiter, principal, response);
     const contentType = request.headers['content-type'];
     let submission: DocumentSubmission;
     if (isMultipart(contentType)) {
@@ -89,6 +93,7 @@ export const createDocumentRoutes = ({ documents, auth, maxDocumentBytes }: Docu
 
   const remove = async (route: RouteRequest, encodedId: string): Promise<void> => {
     const { principal, reference } = await referenceOf(route, encodedId);
+    await admitHttp(rateLimiter, principal, route.response);
     await documents.remove(principal, reference, route.requestId);
     sendJson(route.response, 202, { documentId: reference.documentId, status: 'accepted', collection: reference.collection });
   };

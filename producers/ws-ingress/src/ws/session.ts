@@ -9,6 +9,7 @@ import type { ChatService } from '../chat/chat-service.js';
 import type { ReplyListener } from '../chat/reply-router.js';
 import type { DocumentService } from '../documents/document-service.js';
 import { errorBody, IngressError, invalidRequest, toIngressError } from '../errors.js';
+import { RateLimitedError, type RateLimiter } from '../limits/rate-limiter.js';
 import type { IngressMetrics } from '../metrics.js';
 import type { StatusRouter, StatusTarget } from '../status/status-router.js';
 import { deleteTarget, FrameError, frameIdOf, ingestSubmission, parseFrame, type ClientFrame } from './frames.js';
@@ -32,6 +33,8 @@ export interface SessionOptions {
   maxBufferedBytes: number;
   logger: Logger;
   ingressMetrics: IngressMetrics;
+  /** Counts chat, ingest and delete_document frames against the key's rate; none = unlimited. */
+  rateLimiter?: RateLimiter;
 }
 
 const toBuffer = (data: RawData): Buffer =>
@@ -50,7 +53,7 @@ const withFrameIdError = (frameId: string, error: unknown): unknown =>
 
 /** Serves one upgraded connection until it closes. Nothing in here may throw out of an event handler. */
 export const runSession = (socket: WebSocket, request: IncomingMessage, options: SessionOptions): void => {
-  const { auth, documents, chat, router, authTimeoutMs, maxBufferedBytes, ingressMetrics } = options;
+  const { auth, documents, chat, router, authTimeoutMs, maxBufferedBytes, ingressMetrics, rateLimiter } = options;
   const sessionId = randomUUID();
   const log = options.logger.child({ component: 'websocket', sessionId });
 
@@ -68,7 +71,8 @@ export const runSession = (socket: WebSocket, request: IncomingMessage, options:
   const sendError = (frameId: string | undefined, error: unknown, requestId: string): void => {
     const ingressError = toIngressError(error, requestId);
     if (ingressError.code === 'internal') log.error({ requestId, error }, 'frame failed');
-    send({ type: 'error', ...(frameId === undefined ? {} : { id: frameId }), ...errorBody(ingressError) });
+    const retryAfter = ingressError instanceof RateLimitedError ? { retryAfterMs: ingressError.retryAfterMs } : {};
+    send({ type: 'error', ...(frameId === undefined ? {} : { id: frameId }), ...errorBody(ingressError), ...retryAfter });
   };
   const target: StatusTarget = {
     send: (frame) => {
@@ -205,6 +209,7 @@ export const runSession = (socket: WebSocket, request: IncomingMessage, options:
       if (isBinary) throw invalidRequest('Binary frames are not accepted; send text frames with one JSON object each.');
       frame = parseFrame(data.toString('utf8'));
       ingressMetrics.frames.inc({ type: frame.type });
+      if (frame.type === 'chat' || frame.type === 'ingest' || frame.type === 'delete_document') await rateLimiter?.admit(who, 'websocket');
       switch (frame.type) {
         case 'ping':
           return send({ type: 'pong' });
