@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { TOPICS } from '@rivulet/schemas';
 import { EMBEDDING_QUERIES_GROUP, runEmbeddingWorker } from '../src/index.js';
-import { createTopicSandbox, environment, waitFor } from './support/kafka.js';
+import { createTopicSandbox, testEnvironment as environment, waitFor } from '@rivulet/service';
 import { chatRequest, chatRequestReceived } from './support/requests.js';
 
 let sandbox: Awaited<ReturnType<typeof createTopicSandbox>>;

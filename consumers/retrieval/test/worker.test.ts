@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { loadConfig } from '@rivulet/config';
 import { TOPICS } from '@rivulet/schemas';
-import { createService, type Service } from '@rivulet/service';
+import { createService, createTopicSandbox, testEnvironment as environment, waitFor, type Service } from '@rivulet/service';
 import { createRetrievalHandler, RETRIEVAL_GROUP, retrievalConfigSchema, searchChunks } from '../src/index.js';
 import { createTestDatabase, embedding, near, randomSource, randomVector } from './support/database.js';
-import { createTopicSandbox, environment, waitFor } from './support/kafka.js';
 import { chatRequest, queryEmbedded } from './support/requests.js';
 
 /*

@@ -1,3 +1,5 @@
+// Test support for workers' integration tests: every Rivulet topic under a fresh prefix on the
+// real broker, a producer into them and collectors reading them. Used by tests only.
 import { randomBytes } from 'node:crypto';
 import { createKafkaClient, deleteTopics, ensureTopics, EventCodec, EventProducer, silentLogger, Worker, type AnyOutgoingEvent } from '@rivulet/kafka';
 import { EVENT_TYPES, TOPIC_SPECS, TOPICS, type EventRecords, type EventType, type RivuletEvent } from '@rivulet/schemas';
