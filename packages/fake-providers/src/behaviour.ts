@@ -19,6 +19,18 @@ export interface FakeFailure {
   readonly message?: string;
   /** Sent as the `Retry-After` header, in whole seconds. */
   readonly retryAfterSeconds?: number;
+  /** Sent as the `retry-after-ms` header (OpenAI sends it beside Retry-After; the Anthropic fake ignores it). */
+  readonly retryAfterMs?: number;
+}
+
+/** An error event inside a 200 stream, as providers send when they fail mid-answer. */
+export interface FakeStreamError {
+  /** Tokens sent before the error event (0: right after the stream opened). */
+  readonly afterTokens: number;
+  /** `error.type` (default: Anthropic `overloaded_error`, OpenAI `server_error`). */
+  readonly type?: string;
+  /** `error.message` (default: the provider's usual text for that type). */
+  readonly message?: string;
 }
 
 /**
@@ -42,6 +54,16 @@ export interface FakeBehaviour {
   readonly dropAfterTokens?: number;
   /** Leave usage out of the stream (OpenAI: no usage chunk even when asked with stream_options). */
   readonly omitUsage?: boolean;
+  /**
+   * Streaming only: after `afterTokens` tokens, send the provider's in-stream error event
+   * (Anthropic `event: error` with `overloaded_error`; OpenAI `data: {"error": ...}`) and end the response.
+   */
+  readonly streamError?: FakeStreamError;
+  /**
+   * Streaming only: after this many tokens, end the response cleanly at the HTTP level but without
+   * the end of the answer (no finish_reason and `[DONE]`; no message_delta and message_stop): a truncated stream.
+   */
+  readonly truncateAfterTokens?: number;
 }
 
 export const defaultReply = 'Hello from the fake model.';

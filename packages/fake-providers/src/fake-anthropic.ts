@@ -1,7 +1,7 @@
 // A local stand-in for the Anthropic Messages API that speaks its real wire format,
 // including the streaming event sequence.
 import { randomUUID } from 'node:crypto';
-import { contentText, countPromptTokens, planReply, type FakeBehaviour, type FakeChatRequest } from './behaviour.js';
+import { contentText, countPromptTokens, planReply, type FakeBehaviour, type FakeChatRequest, type FakeStreamError } from './behaviour.js';
 import { playTokens, sendJson, startFakeServer, type Exchange, type FakeProviderServer } from './fake-server.js';
 
 export interface FakeAnthropicOptions extends FakeBehaviour {
@@ -75,7 +75,10 @@ const handleMessages = async (exchange: Exchange): Promise<void> => {
   });
   send('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
   send('ping', { type: 'ping' });
-  const complete = await playTokens(exchange, tokens, (token) => send('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: token } }));
+  // Anthropic's in-stream error: `event: error` with the error body (overloaded_error when the API is overloaded mid-answer).
+  const streamError = ({ type = 'overloaded_error', message = type === 'overloaded_error' ? 'Overloaded' : 'Internal server error' }: FakeStreamError) =>
+    send('error', { type: 'error', error: { type, message } });
+  const complete = await playTokens(exchange, tokens, (token) => send('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: token } }), { error: streamError });
   if (!complete) return;
   send('content_block_stop', { type: 'content_block_stop', index: 0 });
   send('message_delta', { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: behaviour.omitUsage ? undefined : { output_tokens: tokens.length } });

@@ -1,7 +1,7 @@
 // A local stand-in for the OpenAI Chat Completions API (and the OpenAI-compatible servers:
 // vLLM, Ollama, llama.cpp server) that speaks its real wire format, including streaming.
 import { randomUUID } from 'node:crypto';
-import { contentText, countPromptTokens, planReply, type FakeBehaviour, type FakeChatRequest } from './behaviour.js';
+import { contentText, countPromptTokens, planReply, type FakeBehaviour, type FakeChatRequest, type FakeFailure, type FakeStreamError } from './behaviour.js';
 import { playTokens, sendJson, startFakeServer, type Exchange, type FakeProviderServer } from './fake-server.js';
 
 export interface FakeOpenAIOptions extends FakeBehaviour {
@@ -24,10 +24,11 @@ const errorBody = (status: number, message?: string) => {
   return { error: { message: message ?? text, type, param: null, code } };
 };
 
-const fail = (exchange: Exchange, status: number, message?: string, retryAfterSeconds?: number) =>
+const fail = (exchange: Exchange, status: number, message?: string, { retryAfterSeconds, retryAfterMs }: Pick<FakeFailure, 'retryAfterSeconds' | 'retryAfterMs'> = {}) =>
   sendJson(exchange.response, status, errorBody(status, message), {
     'x-request-id': `req_${randomUUID().replaceAll('-', '')}`,
     ...(retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) }),
+    ...(retryAfterMs === undefined ? {} : { 'retry-after-ms': String(retryAfterMs) }),
   });
 
 const parseRequest = (body: Record<string, unknown>): FakeChatRequest | string => {
@@ -44,7 +45,7 @@ const handleCompletion = async (exchange: Exchange): Promise<void> => {
   const request = parseRequest(body as Record<string, unknown>);
   if (typeof request === 'string') return fail(exchange, 400, request);
   const { behaviour } = exchange;
-  if (behaviour.fail) return fail(exchange, behaviour.fail.status, behaviour.fail.message, behaviour.fail.retryAfterSeconds);
+  if (behaviour.fail) return fail(exchange, behaviour.fail.status, behaviour.fail.message, behaviour.fail);
   const { tokens, finish } = planReply(behaviour, request);
   const id = `chatcmpl-${randomUUID().replaceAll('-', '').slice(0, 24)}`;
   const created = Math.floor(Date.now() / 1000);
@@ -65,7 +66,10 @@ const handleCompletion = async (exchange: Exchange): Promise<void> => {
   const { response } = exchange;
   response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-request-id': `req_${id}` });
   response.write(chunk([{ index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null }]));
-  const complete = await playTokens(exchange, tokens, (token) => response.write(chunk([{ index: 0, delta: { content: token }, logprobs: null, finish_reason: null }])));
+  // OpenAI's in-stream error: a data event carrying `error` instead of a chunk.
+  const streamError = ({ type = 'server_error', message = 'The server had an error while processing your request.' }: FakeStreamError) =>
+    response.write(`data: ${JSON.stringify({ error: { message, type, param: null, code: null } })}\n\n`);
+  const complete = await playTokens(exchange, tokens, (token) => response.write(chunk([{ index: 0, delta: { content: token }, logprobs: null, finish_reason: null }])), { error: streamError });
   if (!complete) return;
   response.write(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: finish }]));
   if (withUsage) response.write(chunk([], { usage: { ...usage, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } } }));

@@ -3,7 +3,7 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { FakeBehaviour } from './behaviour.js';
+import type { FakeBehaviour, FakeStreamError } from './behaviour.js';
 
 /** One request as received: `body` is the parsed JSON, or undefined when it was not JSON. */
 export interface RecordedRequest {
@@ -26,7 +26,12 @@ export interface FakeProviderServer {
   readonly behaviour: FakeBehaviour;
   /** Replaces the behaviour for requests that arrive from now on. */
   setBehaviour(behaviour: FakeBehaviour): void;
-  /** Forgets the recorded requests and the abort count. */
+  /**
+   * A script: each request that arrives takes the next of these behaviours, in order; once they
+   * are used up, requests get the one set by `setBehaviour` again (e.g. a 429, then success).
+   */
+  enqueueBehaviours(...behaviours: FakeBehaviour[]): void;
+  /** Forgets the recorded requests, the abort count and any behaviours still queued. */
   reset(): void;
   /** Cuts open connections and stops listening. */
   close(): Promise<void>;
@@ -59,6 +64,7 @@ export interface FakeServerOptions {
 
 export const startFakeServer = async ({ host = '127.0.0.1', port = 0, behaviour: initial, basePath, handle }: FakeServerOptions): Promise<FakeProviderServer> => {
   let behaviour = initial;
+  let queued: FakeBehaviour[] = [];
   let requests: RecordedRequest[] = [];
   let clientAborts = 0;
   let closing = false;
@@ -91,7 +97,7 @@ export const startFakeServer = async ({ host = '127.0.0.1', port = 0, behaviour:
         const socket = response.socket;
         if (socket) socket.write('', () => setTimeout(() => socket.destroy(), 25));
       };
-      handle({ ...recorded, response, behaviour, closed: connection.signal, drop }).catch((error: unknown) => {
+      handle({ ...recorded, response, behaviour: queued.shift() ?? behaviour, closed: connection.signal, drop }).catch((error: unknown) => {
         if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' });
         response.end(`fake provider failed: ${String(error)}`);
       });
@@ -124,7 +130,11 @@ export const startFakeServer = async ({ host = '127.0.0.1', port = 0, behaviour:
     setBehaviour: (next) => {
       behaviour = next;
     },
+    enqueueBehaviours: (...behaviours) => {
+      queued.push(...behaviours);
+    },
     reset: () => {
+      queued = [];
       requests = [];
       clientAborts = 0;
     },
@@ -136,13 +146,20 @@ export const startFakeServer = async ({ host = '127.0.0.1', port = 0, behaviour:
   };
 };
 
+/** Given by a streaming answer: how the provider writes an error event into its stream. */
+export interface StreamWriter {
+  readonly error: (streamError: FakeStreamError) => void;
+}
+
 /**
  * Writes `tokens` one by one with the behaviour's delays; stops at `stallAfterTokens` (waits
- * for the connection to close) or `dropAfterTokens` (cuts it). Returns whether every token was
- * written and the connection is still open, i.e. whether the caller should finish the answer.
+ * for the connection to close) or `dropAfterTokens` (cuts it); when streaming, also at
+ * `streamError.afterTokens` (writes the error event and ends) and `truncateAfterTokens` (ends).
+ * Returns whether every token was written and the connection is still open, i.e. whether the
+ * caller should finish the answer.
  */
-export const playTokens = async (exchange: Exchange, tokens: readonly string[], write: (token: string, index: number) => void): Promise<boolean> => {
-  const { firstTokenDelayMs = 0, tokenDelayMs = 0, stallAfterTokens, dropAfterTokens } = exchange.behaviour;
+export const playTokens = async (exchange: Exchange, tokens: readonly string[], write: (token: string, index: number) => void, stream?: StreamWriter): Promise<boolean> => {
+  const { firstTokenDelayMs = 0, tokenDelayMs = 0, stallAfterTokens, dropAfterTokens, streamError, truncateAfterTokens } = exchange.behaviour;
   try {
     if (firstTokenDelayMs > 0) await delay(firstTokenDelayMs, undefined, { signal: exchange.closed });
     for (let index = 0; index <= tokens.length; index += 1) {
@@ -152,6 +169,11 @@ export const playTokens = async (exchange: Exchange, tokens: readonly string[], 
       }
       if (index === dropAfterTokens) {
         exchange.drop();
+        return false;
+      }
+      if (stream && (index === streamError?.afterTokens || index === truncateAfterTokens)) {
+        if (index === streamError?.afterTokens) stream.error(streamError);
+        exchange.response.end();
         return false;
       }
       if (index === tokens.length) break;

@@ -9,4 +9,4 @@
 export { startFakeOpenAI, type FakeOpenAIOptions } from './fake-openai.js';
 export { startFakeAnthropic, type FakeAnthropicOptions } from './fake-anthropic.js';
 export type { FakeProviderServer, RecordedRequest } from './fake-server.js';
-export { splitTokens, type FakeBehaviour, type FakeChatRequest, type FakeFailure } from './behaviour.js';
+export { splitTokens, type FakeBehaviour, type FakeChatRequest, type FakeFailure, type FakeStreamError } from './behaviour.js';

@@ -1,6 +1,6 @@
-import Anthropic, { APIError } from '@anthropic-ai/sdk';
+import Anthropic, { APIConnectionTimeoutError, APIError } from '@anthropic-ai/sdk';
 import type { ChatModel } from './chat-model.js';
-import { estimateTokens } from './estimate-tokens.js';
+import { countBpeTokens } from './bpe-tokens.js';
 import { checkRemoteOptions, remoteStream } from './remote-stream.js';
 import { closedStream } from './stream-errors.js';
 
@@ -51,7 +51,7 @@ export const createAnthropicChatModel = ({
     provider,
     model,
     contextTokens,
-    countTokens: estimateTokens,
+    countTokens: countBpeTokens,
     stream: (request) => {
       if (closed) return closedStream(provider);
       const system = request.messages.filter((message) => message.role === 'system').map((message) => message.content).join('\n\n');
@@ -92,7 +92,7 @@ export const createAnthropicChatModel = ({
         toFailure: (error) => {
           if (!(error instanceof APIError)) return undefined;
           const { status, headers, type, apiMessage, message } = error as APIError;
-          return { status, headers, errorType: type ?? undefined, message: apiMessage ?? message };
+          return { status, headers, errorType: type ?? undefined, message: apiMessage ?? message, timedOut: error instanceof APIConnectionTimeoutError };
         },
       });
     },

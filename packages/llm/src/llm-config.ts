@@ -83,8 +83,8 @@ export interface LlmConfig {
 export const resolveLocalModelPath = (config: Pick<LlmConfig, 'RIVULET_HOME' | 'CHAT_LOCAL_MODEL_PATH'>): string =>
   config.CHAT_LOCAL_MODEL_PATH ?? join(config.RIVULET_HOME, DEFAULT_LOCAL_CHAT_MODEL_FILE);
 
-/** The configured chat model. Throws a ConfigError naming each variable the chosen provider is missing. */
-export const createChatModelFromConfig = async (config: LlmConfig, options: { fetch?: typeof fetch } = {}): Promise<ChatModel> => {
+/** Throws a ConfigError naming each variable the chosen CHAT_PROVIDER needs and does not have. */
+export const checkProviderVariables = (config: LlmConfig): void => {
   const provider = config.CHAT_PROVIDER;
   const required: [string, unknown][] =
     provider === 'openai' ? [['CHAT_MODEL', config.CHAT_MODEL], ['OPENAI_API_KEY', config.OPENAI_API_KEY]]
@@ -93,6 +93,12 @@ export const createChatModelFromConfig = async (config: LlmConfig, options: { fe
     : [];
   const missing = required.filter(([, value]) => value === undefined);
   if (missing.length > 0) throw new ConfigError(missing.map(([variable]) => ({ variable, expected: `required with CHAT_PROVIDER=${provider}`, found: 'not set' })));
+};
+
+/** The configured chat model. Throws a ConfigError naming each variable the chosen provider is missing. */
+export const createChatModelFromConfig = async (config: LlmConfig, options: { fetch?: typeof fetch } = {}): Promise<ChatModel> => {
+  checkProviderVariables(config);
+  const provider = config.CHAT_PROVIDER;
   const contextTokens = config.CHAT_CONTEXT_TOKENS ?? defaultContextTokens[provider];
   const timeouts = { firstTokenTimeoutMs: config.CHAT_FIRST_TOKEN_TIMEOUT_MS, idleTimeoutMs: config.CHAT_IDLE_TIMEOUT_MS };
   switch (provider) {

@@ -1,7 +1,7 @@
-import OpenAI, { APIError } from 'openai';
+import OpenAI, { APIConnectionTimeoutError, APIError } from 'openai';
 import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import type { ChatModel } from './chat-model.js';
-import { estimateTokens } from './estimate-tokens.js';
+import { countBpeTokens } from './bpe-tokens.js';
 import { checkRemoteOptions, remoteStream } from './remote-stream.js';
 import { closedStream } from './stream-errors.js';
 
@@ -60,7 +60,7 @@ export const createOpenAIChatModel = ({
     provider,
     model,
     contextTokens,
-    countTokens: estimateTokens,
+    countTokens: countBpeTokens,
     stream: (request) => {
       if (closed) return closedStream(provider);
       const limit = request.maxOutputTokens === undefined ? {} : provider === 'openai' ? { max_completion_tokens: request.maxOutputTokens } : { max_tokens: request.maxOutputTokens };
@@ -90,7 +90,7 @@ export const createOpenAIChatModel = ({
         toFailure: (error) => {
           if (!(error instanceof APIError)) return undefined;
           const { status, headers, type, message } = error as APIError;
-          return { status, headers, errorType: type ?? undefined, message };
+          return { status, headers, errorType: type ?? undefined, message, timedOut: error instanceof APIConnectionTimeoutError };
         },
       });
     },

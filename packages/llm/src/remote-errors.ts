@@ -11,6 +11,8 @@ export interface UpstreamFailure {
   /** `error.type` of the body (Anthropic: `overloaded_error`; OpenAI: `server_error`, `requests`). */
   readonly errorType: string | undefined;
   readonly message: string;
+  /** The SDK gave up waiting for the response headers (APIConnectionTimeoutError: its own timeout or a connect timeout of the fetch). */
+  readonly timedOut?: boolean;
 }
 
 /** Retry-After as milliseconds: `retry-after-ms` (OpenAI), else `retry-after` in seconds or as an HTTP date. */
@@ -27,7 +29,10 @@ export const retryAfterMs = (headers: Headers | undefined): number | undefined =
 
 const rateLimitTypes = new Set(['rate_limit_error', 'rate_limit_exceeded', 'requests', 'tokens']);
 
-/** 429 rate_limited and 5xx/connection provider_unavailable are retryable; 400 invalid_request, 401/403 provider_unavailable are not. */
+/**
+ * 429 rate_limited, 408 and connection timeouts, 409 (a conflict such as a lock timeout upstream) and
+ * 5xx/connection provider_unavailable are retryable; 400 invalid_request, 401/403/404 provider_unavailable are not.
+ */
 export const providerErrorFrom = (provider: string, failure: UpstreamFailure, cause: unknown): ProviderError => {
   const { status, errorType } = failure;
   const message = `${provider}: ${status === undefined ? '' : `HTTP ${status}: `}${failure.message}`;
@@ -36,7 +41,8 @@ export const providerErrorFrom = (provider: string, failure: UpstreamFailure, ca
   if (status === 429 || (status === undefined && errorType !== undefined && rateLimitTypes.has(errorType))) {
     return make('rate_limited', true, retryAfterMs(failure.headers));
   }
-  if (status === 408) return make('timeout', true);
+  if (status === 408 || (status === undefined && failure.timedOut === true)) return make('timeout', true);
+  if (status === 409) return make('provider_unavailable', true);
   if (status === 401 || status === 403 || status === 404) return make('provider_unavailable', false);
   if (status !== undefined && status >= 400 && status < 500) return make('invalid_request', false);
   if (status === undefined && errorType === 'invalid_request_error') return make('invalid_request', false);

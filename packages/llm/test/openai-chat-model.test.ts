@@ -51,12 +51,12 @@ test('openai-compatible: no key needed, max_tokens instead of max_completion_tok
   assert.equal(compatible.requests[0]!.headers.authorization, undefined);
 });
 
-test('countTokens estimates four characters a token; contextTokens is as configured', () => {
+test('countTokens counts with the o200k BPE tokenizer (not characters); contextTokens is as configured', () => {
   const model = createOpenAIChatModel({ provider: 'openai-compatible', baseURL: compatible.url, model: 'm', contextTokens: 8192, firstTokenTimeoutMs: 1, idleTimeoutMs: 1 });
-  assert.equal(model.countTokens('abcdefgh'), 2);
-  assert.equal(model.countTokens('abcdefghi'), 3);
+  assert.equal(model.countTokens('hello world'), 2);
+  assert.equal(model.countTokens('Rivulet is an event-driven AI backend.'), 10);
   assert.equal(model.countTokens(''), 0);
-  assert.equal(estimateTokens('a'.repeat(400)), 100);
+  assert.equal(estimateTokens('a'.repeat(400)), 100, 'the rough estimate stays for streams without usage');
   assert.equal(model.contextTokens, 8192);
 });
 
