@@ -5,7 +5,7 @@
 // BEIR/MTEB evaluate it. See docs/benchmarks.md.
 import { join, resolve } from 'node:path';
 import { startPipeline } from '@rivulet/cli';
-import { createPool } from '@rivulet/store';
+import { createPool, withTenant } from '@rivulet/store';
 import { mapLimit } from '../support/concurrency.js';
 import { documentsApi } from '../support/documents-api.js';
 import { closeOnSignals } from '../support/signals.js';
@@ -115,7 +115,7 @@ try {
   }));
   otherPipelines = others.stop();
   console.log(`  ingested: ${ingestion.completed} completed, ${ingestion.failed} failed, ${ingestion.chunks} chunks in ${round(ingestion.totalSeconds, 0)} s`);
-  indexShape = (await pool.query<Record<string, number>>(INDEX_SHAPE, [pipeline.tenant, collection])).rows[0] ?? {};
+  indexShape = (await withTenant(pool, pipeline.tenant, (client) => client.query<Record<string, number>>(INDEX_SHAPE, [pipeline.tenant, collection]))).rows[0] ?? {};
 
   const results = new Map<string, Scored[]>();
   await timed('pipeline: search', () => mapLimit(dataset.queries, 2, async (query, index) => {
@@ -126,7 +126,7 @@ try {
   pipelineScores = evaluate(results, dataset.qrels);
 
   // Does the index hold what the model gives for the chunk's text? (Catches a pooling, normalisation or storage fault in the worker path.)
-  const sample = (await pool.query<{ text: string; embedding: string }>(CHUNKS_WITH_VECTORS, [pipeline.tenant, collection, 64])).rows;
+  const sample = (await withTenant(pool, pipeline.tenant, (client) => client.query<{ text: string; embedding: string }>(CHUNKS_WITH_VECTORS, [pipeline.tenant, collection, 64]))).rows;
   const recomputed = await embedAll(model, sample.map((row) => row.text));
   const cosines = sample.map((row, index) => cosine(parseVector(row.embedding), recomputed[index]!));
   vectorCheck = { chunks: cosines.length, minCosine: round(Math.min(...cosines), 6), meanCosine: round(cosines.reduce((sum, value) => sum + value, 0) / cosines.length, 6) };
@@ -137,7 +137,7 @@ try {
       return evaluate(rank(corpus.map((document) => document.id), vectors), dataset.qrels);
     });
     titled = await timed('diagnose: chunks with title', async () => {
-      const chunks = (await pool.query<{ document_id: string; title: string | null; text: string }>(CHUNKS_WITH_VECTORS, [pipeline.tenant, collection, null])).rows;
+      const chunks = (await withTenant(pool, pipeline.tenant, (client) => client.query<{ document_id: string; title: string | null; text: string }>(CHUNKS_WITH_VECTORS, [pipeline.tenant, collection, null]))).rows;
       const vectors = await embedAll(model, chunks.map((chunk) => truncateToTokens(tokenizer, chunk.title ? `${chunk.title} ${chunk.text}` : chunk.text, model.maxTokens).text), { label: 'title + chunk' });
       // Best chunk per document, as the index query does.
       const byQuery = new Map<string, Scored[]>();

@@ -1,4 +1,4 @@
-import type { Pool } from '@rivulet/store';
+import { withTenant, type Pool } from '@rivulet/store';
 import { nearestDocuments } from '../support/queries.js';
 import type { Scored } from './metrics.js';
 
@@ -39,6 +39,7 @@ export const rankInMemory = (documentIds: readonly string[], documentVectors: re
  * cosine in pgvector), grouped by document, each document scored by its best chunk.
  */
 export const rankInIndex = async (pool: Pool, { tenant, collection, dimension, topChunks }: { tenant: string; collection: string; dimension: number; topChunks: number }, queryVector: Float32Array): Promise<Scored[]> => {
-  const { rows } = await pool.query<{ document_id: string; score: number }>(nearestDocuments(dimension), [tenant, collection, `[${Array.from(queryVector).join(',')}]`, topChunks]);
+  const { rows } = await withTenant(pool, tenant, (client) =>
+    client.query<{ document_id: string; score: number }>(nearestDocuments(dimension), [tenant, collection, `[${Array.from(queryVector).join(',')}]`, topChunks]));
   return rows.map((row) => ({ documentId: row.document_id, score: row.score }));
 };

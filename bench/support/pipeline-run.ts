@@ -1,4 +1,4 @@
-import type { Pool } from '@rivulet/store';
+import { withTenant, type Pool } from '@rivulet/store';
 import { mapLimit, sleep } from './concurrency.js';
 import type { DocumentsApi } from './documents-api.js';
 import { CHUNK_ROWS, FAILED_DOCUMENTS, STATUS_COUNTS } from './queries.js';
@@ -48,7 +48,7 @@ export const ingestAndWait = async <D>({ pool, tenant, collection, documents, co
   );
 
   const counts = async () => {
-    const { rows } = await pool.query<StatusRow>(STATUS_COUNTS, [tenant, collection]);
+    const { rows } = await withTenant(pool, tenant, (client) => client.query<StatusRow>(STATUS_COUNTS, [tenant, collection]));
     const of = (status: string) => rows.find((row) => row.status === status);
     return { completed: of('completed')?.documents ?? 0, failed: of('failed')?.documents ?? 0, processing: of('processing')?.documents ?? 0, chunks: of('completed')?.chunks ?? 0 };
   };
@@ -60,7 +60,7 @@ export const ingestAndWait = async <D>({ pool, tenant, collection, documents, co
     const uploadsDone = uploadSeconds !== undefined;
     if (uploadsDone && now.completed + now.failed >= documents.length) {
       await uploads;
-      const { rows: failures } = await pool.query<IngestionTimings['failures'][number]>(FAILED_DOCUMENTS, [tenant, collection]);
+      const { rows: failures } = await withTenant(pool, tenant, (client) => client.query<IngestionTimings['failures'][number]>(FAILED_DOCUMENTS, [tenant, collection]));
       return { documents: documents.length, completed: now.completed, failed: now.failed, chunks: now.chunks, uploadSeconds: uploadSeconds!, totalSeconds: elapsed, failures };
     }
     if (elapsed * 1000 > timeoutMs) throw new Error(`${label}: not done after ${round(elapsed, 0)} s (uploaded ${uploaded}, completed ${now.completed}, failed ${now.failed})`);
@@ -82,9 +82,9 @@ export const deleteAndWait = async ({ pool, api, tenant, collection, documentIds
     if (status !== 202 && status !== 404) throw new Error(`DELETE ${id}: ${status}`);
   });
   for (;;) {
-    const { rows: statuses } = await pool.query<StatusRow>(STATUS_COUNTS, [tenant, collection]);
+    const { rows: statuses } = await withTenant(pool, tenant, (client) => client.query<StatusRow>(STATUS_COUNTS, [tenant, collection]));
     const notYetDeleted = statuses.filter((row) => row.status !== 'deleted').reduce((sum, row) => sum + row.documents, 0);
-    const { rows } = await pool.query<{ rows: number }>(CHUNK_ROWS, [tenant, collection]);
+    const { rows } = await withTenant(pool, tenant, (client) => client.query<{ rows: number }>(CHUNK_ROWS, [tenant, collection]));
     const chunkRowsLeft = rows[0]?.rows ?? 0;
     if ((notYetDeleted === 0 && chunkRowsLeft === 0) || elapsedSince(started) * 1000 > timeoutMs) return { seconds: round(elapsedSince(started), 1), notYetDeleted, chunkRowsLeft };
     await sleep(500);

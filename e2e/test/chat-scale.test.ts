@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { startFakeOpenAI, type FakeChatRequest, type FakeProviderServer } from '@rivulet/fake-providers';
 import { api } from './support/api.js';
 import { checkAnswer, connect, type ChatClient, type Frame } from './support/chat.js';
-import { database } from './support/local.js';
+import { asTenant, database } from './support/local.js';
 import { startPipeline, type Pipeline } from './support/pipeline.js';
 
 /** Answers with the number of user turns the prompt carried, and which generation instance asked (its model name). */
@@ -74,14 +74,14 @@ test('50 conversations of 3 turns through two ingresses: one terminal event per 
     try {
       const deadline = Date.now() + 60_000;
       for (;;) {
-        const { rows } = await pool.query<{ count: string }>('SELECT count(*) FROM messages WHERE tenant_id = $1', [pipeline.tenant]);
+        const { rows } = await asTenant<{ count: string }>(pool, pipeline.tenant, 'SELECT count(*) FROM messages WHERE tenant_id = $1', [pipeline.tenant]);
         if (Number(rows[0]!.count) >= conversations * 6) break;
         assert.ok(Date.now() < deadline, `${rows[0]!.count} of ${conversations * 6} messages stored`);
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
-      const { rows: duplicates } = await pool.query('SELECT request_id, role, count(*) FROM messages WHERE tenant_id = $1 GROUP BY 1, 2 HAVING count(*) > 1', [pipeline.tenant]);
+      const { rows: duplicates } = await asTenant(pool, pipeline.tenant, 'SELECT request_id, role, count(*) FROM messages WHERE tenant_id = $1 GROUP BY 1, 2 HAVING count(*) > 1', [pipeline.tenant]);
       assert.deepEqual(duplicates, [], 'no duplicate message rows');
-      const { rows: total } = await pool.query<{ count: string }>('SELECT count(*) FROM messages WHERE tenant_id = $1', [pipeline.tenant]);
+      const { rows: total } = await asTenant<{ count: string }>(pool, pipeline.tenant, 'SELECT count(*) FROM messages WHERE tenant_id = $1', [pipeline.tenant]);
       assert.equal(Number(total[0]!.count), conversations * 6);
     } finally {
       await pool.end();
@@ -128,7 +128,7 @@ test('SIGKILL the generation worker that is streaming: the client gets the regen
     try {
       const ack = frames.find((frame) => frame.type === 'ack') as Frame & { requestId: string };
       await new Promise((resolve) => setTimeout(resolve, 2000));
-      const { rows } = await pool.query<{ count: string }>("SELECT count(*) FROM messages WHERE tenant_id = $1 AND request_id = $2 AND role = 'assistant'", [pipeline.tenant, ack.requestId]);
+      const { rows } = await asTenant<{ count: string }>(pool, pipeline.tenant, "SELECT count(*) FROM messages WHERE tenant_id = $1 AND request_id = $2 AND role = 'assistant'", [pipeline.tenant, ack.requestId]);
       assert.ok(Number(rows[0]!.count) <= 1, `${rows[0]!.count} stored answers`);
       if (end.type === 'done') assert.equal(Number(rows[0]!.count), 1, 'the regenerated answer is stored');
     } finally {

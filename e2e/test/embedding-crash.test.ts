@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { api } from './support/api.js';
-import { database } from './support/local.js';
+import { asTenant, database } from './support/local.js';
 import { startPipeline, type Pipeline } from './support/pipeline.js';
 
 const DOCUMENTS = 200;
@@ -42,7 +42,7 @@ test(`the embedding worker killed with SIGKILL while ${DOCUMENTS} documents are 
   const results = await Promise.all(ids.map((id) => client.waitFor(id, { timeoutMs: 400_000 })));
   assert.deepEqual(results.filter((result) => result.status !== 'completed'), [], 'every document completed');
 
-  const { rows } = await pool.query<{ rows: number; distinct_keys: number; expected: number }>(
+  const { rows } = await asTenant<{ rows: number; distinct_keys: number; expected: number }>(pool, pipeline.tenant,
     `SELECT count(*)::int AS rows,
             count(DISTINCT (document_id, document_version, chunk_index))::int AS distinct_keys,
             (SELECT sum(chunk_count)::int FROM documents WHERE tenant_id = $1) AS expected

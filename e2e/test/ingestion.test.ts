@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
 import { api } from './support/api.js';
 import { beekeepingParagraphs, lighthouseMarkdown, makePdf, wrap } from './support/corpus.js';
-import { database, embeddingModel, expectedChunks, nearestChunk } from './support/local.js';
+import { asTenant, database, embeddingModel, expectedChunks, nearestChunk } from './support/local.js';
 import { startPipeline, type Pipeline } from './support/pipeline.js';
 
 let pipeline: Pipeline;
@@ -20,7 +20,7 @@ after(async () => {
 });
 
 const chunkRows = async (tenant: string, documentId: string) =>
-  (await pool.query<{ dims: number; document_version: string; text: string }>(
+  (await asTenant<{ dims: number; document_version: string; text: string }>(pool, tenant,
     `SELECT vector_dims(embedding) AS dims, document_version, text FROM chunks WHERE tenant_id = $1 AND document_id = $2 ORDER BY chunk_index`,
     [tenant, documentId],
   )).rows;

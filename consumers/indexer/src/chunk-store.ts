@@ -1,5 +1,5 @@
 import pgvector from 'pgvector';
-import { withTransaction, type Pool, type PoolClient } from '@rivulet/store';
+import { withTenant, type Pool, type PoolClient } from '@rivulet/store';
 import type { Chunk, Embedding } from '@rivulet/schemas';
 import { createVectorIndex, queries } from './queries.js';
 
@@ -57,7 +57,7 @@ export const createChunkStore = (pool: Pool): ChunkStore => {
       // Named queries are prepared once per connection: this runs once per chunk.
       const run = <Row extends object = object>(name: keyof typeof queries, values: unknown[]) =>
         (client: PoolClient) => client.query<Row>({ name: `indexer.${name}`, text: queries[name], values });
-      return withTransaction(pool, async (client) => {
+      return withTenant(pool, tenantId, async (client) => {
         const key = scope.slice(0, 3);
         let document = (await run<{ version: string | null }>('lockDocument', key)(client)).rows[0];
         if (!document) {

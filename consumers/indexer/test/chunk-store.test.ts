@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { Chunk, Embedding } from '@rivulet/schemas';
-import { createPool, migrate } from '@rivulet/store';
+import { createPool, migrate, withTenant, type PoolClient } from '@rivulet/store';
 import { createChunkStore } from '../src/index.js';
 
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://rivulet:rivulet@127.0.0.1:5432/rivulet';
@@ -10,6 +10,8 @@ const schema = `indexer_test_${randomBytes(4).toString('hex')}`;
 const pool = createPool({ databaseUrl, schema, max: 12 });
 const store = createChunkStore(pool);
 const tenant = 'tenant-a';
+/** The test's own reads and writes, as the tenant (row-level security shows nothing otherwise). */
+const asTenant = <T>(work: (client: PoolClient) => Promise<T>): Promise<T> => withTenant(pool, tenant, work);
 
 before(() => migrate({ databaseUrl, schema }));
 after(async () => {
@@ -31,18 +33,18 @@ const chunksOf = (documentId: string, version: string, count: number): Chunk[] =
 
 /** What the ingress does when it accepts a version. */
 const accept = (documentId: string, version: string | null) =>
-  pool.query(
+  asTenant((client) => client.query(
     `INSERT INTO documents (tenant_id, collection, document_id, version, status) VALUES ($1, 'default', $2, $3, 'accepted')
      ON CONFLICT (tenant_id, collection, document_id) DO UPDATE SET version = EXCLUDED.version, status = 'accepted'`,
     [tenant, documentId, version],
-  );
+  ));
 
 /** What search can see: the searchable chunks table. */
 const visible = async (documentId: string): Promise<string[]> =>
-  (await pool.query<{ v: string }>(`SELECT document_version || '/' || chunk_index AS v FROM chunks WHERE document_id = $1 ORDER BY 1`, [documentId])).rows.map((row) => row.v);
+  (await asTenant((client) => client.query<{ v: string }>(`SELECT document_version || '/' || chunk_index AS v FROM chunks WHERE document_id = $1 ORDER BY 1`, [documentId]))).rows.map((row) => row.v);
 
 const pending = async (documentId: string): Promise<number> =>
-  (await pool.query<{ count: number }>(`SELECT count(*)::int AS count FROM pending_chunks WHERE document_id = $1`, [documentId])).rows[0]!.count;
+  (await asTenant((client) => client.query<{ count: number }>(`SELECT count(*)::int AS count FROM pending_chunks WHERE document_id = $1`, [documentId]))).rows[0]!.count;
 
 test('a version becomes visible only when its last chunk is in, and the document is completed', async () => {
   await accept('doc-1', 'v1');
@@ -52,7 +54,7 @@ test('a version becomes visible only when its last chunk is in, and the document
   assert.deepEqual(await visible('doc-1'), []);
   assert.deepEqual(await store.index(tenant, second!, embedding(2)), { outcome: 'completed', chunkCount: 3, active: true });
   assert.deepEqual(await visible('doc-1'), ['v1/0', 'v1/1', 'v1/2']);
-  const { rows } = await pool.query(`SELECT status, current_version, chunk_count FROM documents WHERE document_id = 'doc-1'`);
+  const { rows } = await asTenant((client) => client.query(`SELECT status, current_version, chunk_count FROM documents WHERE document_id = 'doc-1'`));
   assert.deepEqual(rows[0], { status: 'completed', current_version: 'v1', chunk_count: 3 });
 });
 
@@ -66,7 +68,7 @@ test('a replacement never shows a mix: the old version stays until the new one i
   assert.deepEqual(await visible('doc-2'), ['v1/0', 'v1/1'], 'old version only while the new one is incomplete');
   await store.index(tenant, replacement[2]!, embedding(12));
   assert.deepEqual(await visible('doc-2'), ['v2/0', 'v2/1', 'v2/2'], 'new version only');
-  const { rows } = await pool.query(`SELECT count(*)::int AS count FROM chunks WHERE document_id = 'doc-2'`);
+  const { rows } = await asTenant((client) => client.query(`SELECT count(*)::int AS count FROM chunks WHERE document_id = 'doc-2'`));
   assert.equal(rows[0].count, 3, 'the old rows are gone');
   assert.equal(await pending('doc-2'), 0, 'nothing left waiting');
 });
@@ -79,7 +81,7 @@ test('chunks of a version superseded (or deleted) before it completed are droppe
   assert.deepEqual(await store.index(tenant, late[0]!, embedding(20)), { outcome: 'stale' });
   assert.deepEqual(await store.index(tenant, late[1]!, embedding(21)), { outcome: 'stale' });
   assert.deepEqual(await visible('doc-3'), ['v1/0', 'v1/1']);
-  const { rows } = await pool.query(`SELECT count(*)::int AS count FROM chunks WHERE document_id = 'doc-3' AND document_version = 'v2'`);
+  const { rows } = await asTenant((client) => client.query(`SELECT count(*)::int AS count FROM chunks WHERE document_id = 'doc-3' AND document_version = 'v2'`));
   assert.equal(rows[0].count, 0);
   assert.equal(await pending('doc-3'), 0, 'the stale rows are dropped');
 });
@@ -91,7 +93,7 @@ test('redelivered chunks change nothing, and racing the last chunks of a version
   assert.equal(results.filter((result) => result.outcome === 'completed').length, 1, 'one chunk completes the version');
   const again = await store.index(tenant, chunks[5]!, embedding(5));
   assert.equal(again.outcome, 'completed', 'a redelivery reports the completed version again');
-  const { rows } = await pool.query(`SELECT count(*)::int AS count FROM chunks WHERE document_id = 'doc-4'`);
+  const { rows } = await asTenant((client) => client.query(`SELECT count(*)::int AS count FROM chunks WHERE document_id = 'doc-4'`));
   assert.equal(rows[0].count, 20, 'no duplicate rows');
   assert.equal(await pending('doc-4'), 0, 'a redelivery after completion leaves nothing pending');
   assert.equal((await visible('doc-4')).length, 20);

@@ -1,4 +1,4 @@
-import { withTransaction, type Pool } from '@rivulet/store';
+import { withTenant, type Pool } from '@rivulet/store';
 import { queries } from './queries.js';
 
 export interface DocumentReference {
@@ -30,24 +30,26 @@ export interface DocumentStore {
 
 const key = ({ tenantId, collection, documentId }: DocumentReference): string[] => [tenantId, collection, documentId];
 
+/** Every statement on a document runs in its tenant's transaction (row-level security). */
 export const createDocumentStore = (pool: Pool): DocumentStore => ({
   async state(reference) {
-    return (await pool.query<DocumentState>(queries.documentState, key(reference))).rows[0];
+    return (await withTenant(pool, reference.tenantId, (client) => client.query<DocumentState>(queries.documentState, key(reference)))).rows[0];
   },
+  // document_blobs is shared across tenants (content-addressed): no tenant scope.
   async blob(contentHash) {
     return (await pool.query<{ content: Buffer }>(queries.blob, [contentHash])).rows[0]?.content;
   },
   async markProcessing(reference, version) {
-    await pool.query(queries.markProcessing, [...key(reference), version]);
+    await withTenant(pool, reference.tenantId, (client) => client.query(queries.markProcessing, [...key(reference), version]));
   },
   async markFailed(reference, version, error) {
-    await pool.query(queries.markFailed, [...key(reference), version, error.code, error.message.slice(0, 2000)]);
+    await withTenant(pool, reference.tenantId, (client) => client.query(queries.markFailed, [...key(reference), version, error.code, error.message.slice(0, 2000)]));
   },
   async markUnchanged(reference, version) {
-    await pool.query(queries.markUnchanged, [...key(reference), version]);
+    await withTenant(pool, reference.tenantId, (client) => client.query(queries.markUnchanged, [...key(reference), version]));
   },
   delete(reference) {
-    return withTransaction(pool, async (client) => {
+    return withTenant(pool, reference.tenantId, async (client) => {
       const row = (await client.query<{ version: string | null }>(queries.lockDocument, key(reference))).rows[0];
       if (!row || row.version !== null) return false;
       await client.query(queries.deleteChunks, key(reference));

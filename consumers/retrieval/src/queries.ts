@@ -33,6 +33,12 @@ const checkedInteger = (name: string, value: number, max: number): number => {
  *
  * The inner query is materialized and re-sorted because an iterative scan in relaxed order may
  * return rows slightly out of order (pgvector's documented pattern).
+ *
+ * No filters: `$4 = '{}'` folds to true when the statement is planned with its values (it is
+ * unnamed), so the metadata test disappears. It must: chunks has row-level security, under which
+ * PostgreSQL hides column statistics from operators that are not leakproof (jsonb `@>` is not),
+ * so any `@>` would be estimated at 1% of the rows and push the planner off the HNSW index
+ * (docs/decisions/0011-tenant-isolation.md).
  */
 export const nearestChunks = (indexVersion: number, dimension: number): string => {
   checkedInteger('indexVersion', indexVersion, 2 ** 31 - 1);
@@ -43,7 +49,7 @@ export const nearestChunks = (indexVersion: number, dimension: number): string =
              embedding::vector(${dimension}) <=> $1::vector(${dimension}) AS distance
         FROM chunks
        WHERE index_version = ${indexVersion}
-         AND tenant_id = $2 AND collection = $3 AND metadata @> $4::jsonb
+         AND tenant_id = $2 AND collection = $3 AND ($4::jsonb = '{}' OR metadata @> $4::jsonb)
        ORDER BY distance
        LIMIT $5)
     SELECT document_id AS "documentId", chunk_id AS "chunkId", title, text, metadata, distance

@@ -1,5 +1,5 @@
 import pgvector from 'pgvector';
-import { withTransaction, type Pool } from '@rivulet/store';
+import { withTenant, type Pool } from '@rivulet/store';
 import type { Embedding, RetrievedChunk } from '@rivulet/schemas';
 import { RetrievalError } from './errors.js';
 import { nearestChunks, queries } from './queries.js';
@@ -55,11 +55,13 @@ const flatMetadata = (metadata: Record<string, unknown> | null): Record<string, 
 
 /**
  * The `topK` chunks nearest to a question's embedding among one tenant's collection, filtered by
- * metadata, best first. One transaction on one connection: HNSW settings (SET LOCAL), then one
+ * metadata, best first. One transaction on one connection, scoped to the tenant (row-level
+ * security as well as the query's own filter): HNSW settings (SET LOCAL), then one
  * query written so the active index version's HNSW index can serve it. When the planner takes
  * that index, the iterative scan keeps selective filters from returning fewer than topK rows while
- * topK rows match; when a filter is selective enough that an exact scan is cheaper (the GIN
- * metadata index, or a sequential scan of a small table), the planner takes that, which is exact.
+ * topK rows match; when an exact scan looks cheaper (a small collection: under row-level security
+ * the planner takes every metadata filter for 1% of the rows and cannot use the GIN metadata
+ * index, decision 0011), the planner takes that, which is exact.
  * Chunks below `minScore` are dropped after the search, so they can leave fewer than topK.
  */
 export const searchChunks = async (pool: Pool, options: SearchOptions): Promise<SearchResult> => {
@@ -72,7 +74,8 @@ export const searchChunks = async (pool: Pool, options: SearchOptions): Promise<
   const indexVersion = versions[0]?.id;
   if (indexVersion === undefined) return { indexVersion: null, chunks: [] };
 
-  const rows = await withTransaction(pool, async (client) => {
+  // The tenant is set with BEGIN (row-level security): no extra round trip.
+  const rows = await withTenant(pool, tenantId, async (client) => {
     await client.query({ name: 'retrieval.hnswSettings', text: queries.hnswSettings, values: [String(clamp(Math.max(efSearch, topK), 1, 1000)), String(maxScanTuples)] });
     // Unnamed: planned with the actual values each time (the filters' selectivity decides the plan).
     const result = await client.query<Row>(nearestChunks(indexVersion, embedding.dimension), [pgvector.toSql(embedding.vector), tenantId, collection, JSON.stringify(filters), topK]);

@@ -1,6 +1,7 @@
 // Conversations and messages (migrations/0004_conversations.sql): the named queries the ingress,
 // the generation worker and the persistence worker share (CONVENTIONS.md rule 9).
-import { withTransaction, type Pool, type PoolClient } from './pool.js';
+import type { Pool, PoolClient } from './pool.js';
+import { withTenant } from './tenant-scope.js';
 
 export type MessageRole = 'system' | 'user' | 'assistant';
 
@@ -245,14 +246,14 @@ export const titleFromQuestion = (question: string, maxLength = 60): string => {
 /** Creates a conversation; a no-op when it exists. True when this call created it. */
 export const createConversation = async (pool: Pool, conversation: NewConversation): Promise<boolean> => {
   const { tenantId, conversationId, userId = null, model = null, title = null, metadata, createdAt } = conversation;
-  const result = await pool.query(conversationQueries.createConversation, [
+  const result = await withTenant(pool, tenantId, (client) => client.query(conversationQueries.createConversation, [
     tenantId, conversationId, userId, title, model, json(metadata), createdAt === undefined ? null : asDate(createdAt),
-  ]);
+  ]));
   return result.rowCount === 1;
 };
 
 export const conversationExists = async (pool: Pool, tenantId: string, conversationId: string): Promise<boolean> =>
-  (await pool.query<{ exists: boolean }>(conversationQueries.conversationExists, [tenantId, conversationId])).rows[0]?.exists ?? false;
+  (await withTenant(pool, tenantId, (client) => client.query<{ exists: boolean }>(conversationQueries.conversationExists, [tenantId, conversationId]))).rows[0]?.exists ?? false;
 
 /** The row this request already has for `role`, after an insert did nothing. */
 const alreadyStored = async (client: PoolClient, tenantId: string, requestId: string, role: MessageRole, id: string): Promise<PersistedMessage> => {
@@ -263,7 +264,7 @@ const alreadyStored = async (client: PoolClient, tenantId: string, requestId: st
 
 /** Stores a request's question (idempotent: one per request), creating the conversation when missing. */
 export const insertUserMessage = (pool: Pool, message: UserMessageInput): Promise<PersistedMessage> =>
-  withTransaction(pool, async (client) => {
+  withTenant(pool, message.tenantId, async (client) => {
     const { tenantId, conversationId, requestId } = message;
     const createdAt = asDate(message.createdAt);
     const id = userMessageId(requestId);
@@ -276,7 +277,7 @@ export const insertUserMessage = (pool: Pool, message: UserMessageInput): Promis
 
 /** Stores a request's answer (idempotent: one per request), creating the conversation when missing. */
 export const insertAssistantMessage = (pool: Pool, message: AssistantMessageInput): Promise<PersistedMessage> =>
-  withTransaction(pool, async (client) => {
+  withTenant(pool, message.tenantId, async (client) => {
     const { tenantId, conversationId, requestId, usage } = message;
     const createdAt = asDate(message.createdAt);
     await run(client, 'touchConversation', [tenantId, conversationId, null, message.model ?? null, createdAt]);
@@ -290,7 +291,8 @@ export const insertAssistantMessage = (pool: Pool, message: AssistantMessageInpu
 
 /** Every message of a conversation, oldest first (questions before answers on a tie). */
 export const listMessages = async (pool: Pool, tenantId: string, conversationId: string): Promise<ConversationMessage[]> => {
-  const { rows } = await pool.query<Omit<ConversationMessage, 'createdAt'> & { createdAt: Date }>(conversationQueries.listMessages, [tenantId, conversationId]);
+  const { rows } = await withTenant(pool, tenantId, (client) =>
+    client.query<Omit<ConversationMessage, 'createdAt'> & { createdAt: Date }>(conversationQueries.listMessages, [tenantId, conversationId]));
   return rows.map((row) => ({ ...row, createdAt: iso(row.createdAt) }));
 };
 
@@ -298,10 +300,10 @@ export const listMessages = async (pool: Pool, tenantId: string, conversationId:
 export const loadHistory = async (pool: Pool, tenantId: string, conversationId: string, options: HistoryOptions = {}): Promise<ConversationHistory> => {
   const { beforeRequestId = null, before, limit = 20 } = options;
   const values = [tenantId, conversationId, beforeRequestId, before === undefined || before === null ? null : asDate(before)];
-  const [turns, last] = await Promise.all([
-    pool.query<Omit<HistoryTurn, 'createdAt'> & { createdAt: Date }>(conversationQueries.history, [...values, Math.max(0, Math.floor(limit))]),
-    pool.query<{ requestId: string; createdAt: Date; answered: boolean }>(conversationQueries.lastQuestion, values),
-  ]);
+  const [turns, last] = await withTenant(pool, tenantId, async (client) => [
+    await client.query<Omit<HistoryTurn, 'createdAt'> & { createdAt: Date }>(conversationQueries.history, [...values, Math.max(0, Math.floor(limit))]),
+    await client.query<{ requestId: string; createdAt: Date; answered: boolean }>(conversationQueries.lastQuestion, values),
+  ] as const);
   const question = last.rows[0];
   return {
     turns: turns.rows.map((row) => ({ ...row, createdAt: iso(row.createdAt) })),
@@ -313,9 +315,9 @@ export const loadHistory = async (pool: Pool, tenantId: string, conversationId: 
 export const listConversations = async (pool: Pool, tenantId: string, options: ListConversationsOptions = {}): Promise<ConversationSummary[]> => {
   const limit = Math.min(500, Math.max(1, Math.floor(options.limit ?? 50)));
   type Row = Omit<ConversationSummary, 'createdAt' | 'updatedAt'> & { question: string | null; createdAt: Date; updatedAt: Date };
-  const { rows } = options.userId === undefined
-    ? await pool.query<Row>(conversationQueries.listConversations, [tenantId, limit])
-    : await pool.query<Row>(conversationQueries.listUserConversations, [tenantId, limit, options.userId]);
+  const { rows } = await withTenant(pool, tenantId, (client) => options.userId === undefined
+    ? client.query<Row>(conversationQueries.listConversations, [tenantId, limit])
+    : client.query<Row>(conversationQueries.listUserConversations, [tenantId, limit, options.userId]));
   return rows.map(({ question, ...row }) => ({
     ...row,
     title: row.title ?? (question === null ? null : titleFromQuestion(question)),

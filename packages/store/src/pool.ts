@@ -26,11 +26,21 @@ export const createPool = ({ databaseUrl, max = 10, schema, applicationName = 'r
   });
 };
 
-/** Runs `work` in one transaction; rolls back on any error. */
-export const withTransaction = async <T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> => {
+/**
+ * Runs `work` in one transaction; rolls back on any error. For the tenant tables use
+ * withTenant or withAllTenants (tenant-scope.ts): here they show no rows.
+ */
+export const withTransaction = <T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> =>
+  transaction(pool, () => 'BEGIN', work);
+
+/**
+ * The transaction behind withTransaction, withTenant and withAllTenants. `begin` returns the
+ * simple-protocol text that opens it (BEGIN and any SET LOCALs, one round trip).
+ */
+export const transaction = async <T>(pool: Pool, begin: (client: PoolClient) => string, work: (client: PoolClient) => Promise<T>): Promise<T> => {
   const client = await pool.connect();
   try {
-    await client.query('BEGIN');
+    await client.query(begin(client));
     const result = await work(client);
     await client.query('COMMIT');
     return result;

@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { after, before, test } from 'node:test';
 import { documentKey, MAX_INLINE_CONTENT_BYTES } from '@rivulet/schemas';
+import { withTenant } from '@rivulet/store';
 import { waitFor } from './support/environment.js';
 import { createIngressHarness, type IngressHarness } from './support/harness.js';
 
@@ -45,10 +46,10 @@ test('POST JSON answers 202 and publishes document-received with the document ke
   assert.match(event.payload.apiKeyId ?? '', /^static-[0-9a-f]{12}$/);
   assert.ok(!(event.payload.apiKeyId ?? '').includes(harness.keys.a), 'the event names the key, never carries it');
 
-  const { rows } = await harness.pool.query<{ status: string; version: string; size_bytes: string; metadata: unknown; error_code: string | null }>(
+  const { rows } = await withTenant(harness.pool, harness.tenants.a, (client) => client.query<{ status: string; version: string; size_bytes: string; metadata: unknown; error_code: string | null }>(
     'SELECT status, version, size_bytes, metadata, error_code FROM documents WHERE tenant_id = $1 AND collection = $2 AND document_id = $3',
     [harness.tenants.a, collection, 'guide/intro.md'],
-  );
+  ));
   assert.deepEqual(rows[0], { status: 'accepted', version: sha256(text), size_bytes: String(Buffer.byteLength(text)), metadata: { lang: 'en', year: '2025', draft: 'false' }, error_code: null });
 });
 
@@ -181,9 +182,9 @@ test('DELETE answers 202, clears the version and publishes a delete event; the s
   assert.equal(event.payload.operation, 'delete');
   assert.equal(event.payload.content, null);
   assert.equal(event.payload.contentHash, null);
-  const { rows } = await harness.pool.query<{ version: string | null; status: string }>(
+  const { rows } = await withTenant(harness.pool, harness.tenants.a, (client) => client.query<{ version: string | null; status: string }>(
     'SELECT version, status FROM documents WHERE tenant_id = $1 AND collection = $2 AND document_id = $3', [harness.tenants.a, collection, 'to-delete'],
-  );
+  ));
   assert.deepEqual(rows[0], { version: null, status: 'accepted' });
 });
 

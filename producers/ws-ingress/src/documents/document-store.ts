@@ -1,5 +1,5 @@
 // The ingress's view of the documents table: a port with a PostgreSQL adapter.
-import { withTransaction, type Pool } from '@rivulet/store';
+import { withTenant, type Pool } from '@rivulet/store';
 import type { DocumentReference } from '@rivulet/schemas';
 import { CLEAR_VERSION, INSERT_BLOB, MARK_ACCEPTED, RESTORE_VERSION, SELECT_DOCUMENT, UPSERT_PENDING_DOCUMENT } from './document-queries.js';
 
@@ -47,8 +47,9 @@ interface DocumentRow {
   error_message: string | null;
 }
 
+/** Every statement runs in the document's tenant's transaction (row-level security, decision 0011). */
 export const createDocumentStore = (pool: Pool): DocumentStore => ({
-  recordPending: (pending) => withTransaction(pool, async (client) => {
+  recordPending: (pending) => withTenant(pool, pending.reference.tenantId, async (client) => {
     if (pending.blob) await client.query(INSERT_BLOB, [pending.version, pending.blob, pending.blob.length]);
     await client.query(UPSERT_PENDING_DOCUMENT, [
       ...keyOf(pending.reference), pending.version, pending.title, pending.fileName, pending.mimeType,
@@ -56,11 +57,12 @@ export const createDocumentStore = (pool: Pool): DocumentStore => ({
     ]);
   }),
   markAccepted: async (pending) => {
-    const result = await pool.query(MARK_ACCEPTED, [...keyOf(pending.reference), pending.version, pending.pendingMessage]);
+    const result = await withTenant(pool, pending.reference.tenantId, (client) =>
+      client.query(MARK_ACCEPTED, [...keyOf(pending.reference), pending.version, pending.pendingMessage]));
     return result.rowCount === 1;
   },
   find: async (reference) => {
-    const { rows } = await pool.query<DocumentRow>(SELECT_DOCUMENT, keyOf(reference));
+    const { rows } = await withTenant(pool, reference.tenantId, (client) => client.query<DocumentRow>(SELECT_DOCUMENT, keyOf(reference)));
     const row = rows[0];
     if (!row) return undefined;
     return {
@@ -71,11 +73,11 @@ export const createDocumentStore = (pool: Pool): DocumentStore => ({
     };
   },
   clearVersion: async (reference) => {
-    const { rows } = await pool.query<{ previous_version: string | null }>(CLEAR_VERSION, keyOf(reference));
+    const { rows } = await withTenant(pool, reference.tenantId, (client) => client.query<{ previous_version: string | null }>(CLEAR_VERSION, keyOf(reference)));
     const row = rows[0];
     return row ? { previousVersion: row.previous_version } : undefined;
   },
   restoreVersion: async (reference, version) => {
-    await pool.query(RESTORE_VERSION, [...keyOf(reference), version]);
+    await withTenant(pool, reference.tenantId, (client) => client.query(RESTORE_VERSION, [...keyOf(reference), version]));
   },
 });

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { createKafkaClient, EventCodec, EventProducer, silentLogger } from '@rivulet/kafka';
 import { documentKey, EVENT_TYPES, TOPICS, type DocumentIndexedPayload, type DocumentReceived, type EventRecords } from '@rivulet/schemas';
-import { createPool } from '@rivulet/store';
+import { createPool, withAllTenants } from '@rivulet/store';
 import { runIngress } from '../../src/index.js';
 import { environment, uniqueName, waitFor } from './environment.js';
 
@@ -97,7 +97,8 @@ export const createIngressHarness = async (overrides: Record<string, string> = {
     await ingress.stop();
     await producer.disconnect();
     if (collections.length > 0) {
-      const { rows } = await pool.query<{ version: string | null }>('DELETE FROM documents WHERE collection = ANY($1) RETURNING version', [collections]);
+      const { rows } = await withAllTenants(pool, 'test cleanup: the harness\'s collections, of both its tenants', (client) =>
+        client.query<{ version: string | null }>('DELETE FROM documents WHERE collection = ANY($1) RETURNING version', [collections]));
       const versions = rows.map((row) => row.version).filter((version): version is string => version !== null);
       await pool.query('DELETE FROM document_blobs WHERE content_hash = ANY($1)', [versions]);
     }

@@ -1,0 +1,44 @@
+// Row-level security (migrations/0008_row_level_security.sql, docs/decisions/0011-tenant-isolation.md):
+// the tenant tables show a transaction only the rows of the tenant it names, and none when it
+// names none. These are the only two ways to name one.
+import { transaction, type Pool, type PoolClient } from './pool.js';
+
+/** The setting the tenant policies compare `tenant_id` with. */
+const TENANT_SETTING = 'rivulet.tenant_id';
+/** The setting that opens every tenant's rows (the all_tenants policies). */
+const ALL_TENANTS_SETTING = 'rivulet.all_tenants';
+
+const required = (name: string, value: string): string => {
+  if (typeof value !== 'string' || value === '') throw new TypeError(`${name} must be a non-empty string`);
+  return value;
+};
+
+/**
+ * Runs `work` in one transaction in which the tenant tables (documents, chunks, pending_chunks,
+ * conversations, messages) hold only `tenantId`'s rows, and refuse to store another tenant's.
+ * Queries keep their own `tenant_id = $1` as well (indexes, and a second line of defence).
+ * Costs no extra round trip: the tenant is set in the same message as BEGIN.
+ */
+export const withTenant = async <T>(pool: Pool, tenantId: string, work: (client: PoolClient) => Promise<T>): Promise<T> => {
+  required('tenantId', tenantId);
+  // A literal, not a parameter, so that it travels with BEGIN; escapeLiteral quotes any string.
+  return transaction(pool, (client) => `BEGIN; SELECT set_config('${TENANT_SETTING}', ${client.escapeLiteral(tenantId)}, true)`, work);
+};
+
+/**
+ * Runs `work` in one transaction that sees and may write every tenant's rows: for maintenance
+ * that spans tenants by design (cleanup, sweeps, operators' tools), never for serving a request.
+ * `reason` says why (greppable in the code, and readable in the transaction as
+ * current_setting('rivulet.all_tenants_reason')).
+ */
+export const withAllTenants = async <T>(pool: Pool, reason: string, work: (client: PoolClient) => Promise<T>): Promise<T> => {
+  required('reason', reason);
+  return transaction(
+    pool,
+    (client) => `BEGIN; SELECT set_config('${ALL_TENANTS_SETTING}', 'on', true), set_config('rivulet.all_tenants_reason', ${client.escapeLiteral(reason)}, true)`,
+    work,
+  );
+};
+
+/** What a session sets (`SET rivulet.all_tenants = on`) to see every tenant outside withAllTenants, e.g. the migration runner. */
+export const ALL_TENANTS_SESSION = `SET ${ALL_TENANTS_SETTING} = on`;
