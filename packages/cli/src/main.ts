@@ -6,6 +6,7 @@ import * as schemas from './commands/schemas.js';
 import { worker, WORKERS } from './commands/worker.js';
 import { registerAskCommand } from './commands/ask.js';
 import { registerKeysCommand } from './commands/keys.js';
+import { registerBudgetsCommand } from './commands/budgets.js';
 import { ingest, type IngestOptions } from './commands/ingest.js';
 import { ingress } from './commands/ingress.js';
 import { start } from './commands/start.js';
@@ -71,6 +72,7 @@ export const main = async (argv: readonly string[]): Promise<number> => {
 
   registerAskCommand(program, action);
   registerKeysCommand(program, action);
+  registerBudgetsCommand(program, action);
 
   program
     .command('worker')
