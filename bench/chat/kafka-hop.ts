@@ -186,7 +186,7 @@ export const measureKafkaHops = async ({ brokers, registryUrl, brokerPid, messag
       topic: topic(name), type: 'reply-delta', key: id,
       value: {
         eventId: randomUUID(), tenantId: 'bench', correlationId: id, occurredAt: Date.now(),
-        payload: { requestId: id, attemptId: run, seq: 1, content: ' a few words of an answer, as one delta carries them', reset: false, sources: null },
+        payload: { requestId: id, attemptId: run, seq: 1, content: ' a few words of an answer, as one delta carries them', reset: false, sources: null, failover: null },
       },
     }]);
     const deadLetterTopic = topic('dead-letter');

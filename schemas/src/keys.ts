@@ -48,6 +48,8 @@ export const eventKey = <T extends EventType>(tagged: RivuletEvent<T>): string |
       const { collection, documentId, index } = event.payload.chunk;
       return chunkKey({ tenantId: event.tenantId, collection, documentId }, index);
     }
+    case 'usage-recorded':
+      return event.tenantId;
     case 'event-dead-lettered':
       return event.payload.originalKey;
   }

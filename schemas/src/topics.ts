@@ -13,6 +13,7 @@ export const TOPICS = {
   chunks: 'rivulet.ingestion.chunks',
   chunksEmbedded: 'rivulet.ingestion.chunks-embedded',
   documentsIndexed: 'rivulet.ingestion.documents-indexed',
+  usage: 'rivulet.usage',
   deadLetter: 'rivulet.dead-letter',
 } as const;
 
@@ -96,7 +97,7 @@ export const TOPIC_SPECS = [
     eventTypes: ['reply-delta', 'reply-end'],
     producers: ['generation', 'retrieval'],
     consumers: ['ws-ingress', 'persistence'],
-    purpose: 'Streamed answers. The generation worker produces to the partition in the request\'s replyRoute (not the key\'s hash): each ingress instance reads its own partitions, so the partition count caps the number of ingress instances. Deltas and the end of one request share a partition, so they arrive in order. The persistence worker stores reply-end; the ingress also counts its usage against the tenant\'s budget.',
+    purpose: 'Streamed answers. The generation worker produces to the partition in the request\'s replyRoute (not the key\'s hash): each ingress instance reads its own partitions, so the partition count caps the number of ingress instances. Deltas and the end of one request share a partition, so they arrive in order. The persistence worker stores reply-end.',
   },
   {
     name: TOPICS.messagesPersisted,
@@ -152,6 +153,17 @@ export const TOPIC_SPECS = [
     producers: ['chunking', 'indexing'],
     consumers: ['ws-ingress', 'persistence'],
     purpose: 'Document status changes. Same key as the documents topic so a document\'s statuses stay in order; compaction keeps the latest, so the topic is a replayable status table. The ingress turns it into ingest_status frames; the persistence worker keeps the status GET /v1/documents/{id} serves.',
+  },
+  {
+    name: TOPICS.usage,
+    partitions: DEFAULT_PARTITIONS,
+    cleanupPolicy: 'delete',
+    retentionMs: 30 * DAY_MS,
+    key: 'tenantId',
+    eventTypes: ['usage-recorded'],
+    producers: ['generation'],
+    consumers: ['persistence (usage aggregator)'],
+    purpose: 'What every generation attempt used and cost, whatever its outcome (done, cancelled, failed, refused for budget). Keyed by tenant so one tenant\'s usage is aggregated in order by one consumer. Kept 30 days so analytics and a rebuilt aggregate can replay a month; the aggregate in PostgreSQL is idempotent per request and attempt.',
   },
   {
     name: TOPICS.deadLetter,

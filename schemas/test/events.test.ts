@@ -15,8 +15,8 @@ const embedChunk: Handler<'chunk-created', 'chunk-embedded'> = (event) =>
 const describeReply = (event: RivuletEvent<'reply-delta' | 'reply-end'>): string =>
   event.type === 'reply-delta' ? `delta ${event.payload.seq}` : `end ${event.payload.status}`;
 
-await test('catalogue: eleven event types, each found again by its subject', () => {
-  assert.equal(EVENT_TYPE_NAMES.length, 11);
+await test('catalogue: twelve event types, each found again by its subject', () => {
+  assert.equal(EVENT_TYPE_NAMES.length, 12);
   for (const type of EVENT_TYPE_NAMES) {
     assert.equal(EVENT_TYPES[type].type, type);
     assert.equal(eventTypeForSubject(EVENT_TYPES[type].subject), type);

@@ -15,6 +15,7 @@ await test('keys: chat events by conversation, replies by request, ingestion by 
   assert.equal(keyOf('chunk-created'), 'tenant-acme/default/guide%2Fkeys.md/0');
   assert.equal(keyOf('chunk-embedded'), keyOf('chunk-created'), 'an embedded chunk keeps its chunk key');
   assert.deepEqual(keyOf('event-dead-lettered'), Buffer.from('conv-1'));
+  assert.equal(keyOf('usage-recorded'), 'tenant-acme', 'usage is aggregated per tenant');
   for (const type of EVENT_TYPE_NAMES) assert.notEqual(keyOf(type), undefined, type);
 });
 

@@ -59,7 +59,7 @@ export const SAMPLES: { [K in EventType]: EventRecord<K> } = {
       chunks: [{ documentId: chunk.documentId, chunkId: chunk.chunkId, title: null, score: 0.875, snippet: 'Keys are…', content: chunk.text, metadata: {} }],
     },
   },
-  'reply-delta': { ...envelope('req-1'), payload: { requestId: 'req-1', attemptId: 'attempt-1', seq: 0, content: 'Use ', reset: false, sources: [source] } },
+  'reply-delta': { ...envelope('req-1'), payload: { requestId: 'req-1', attemptId: 'attempt-1', seq: 0, content: 'Use ', reset: false, sources: [source], failover: null } },
   'reply-end': {
     ...envelope('req-1'),
     payload: {
@@ -74,10 +74,19 @@ export const SAMPLES: { [K in EventType]: EventRecord<K> } = {
       model: 'gpt-4o-mini',
       provider: 'openai',
       usage: { inputTokens: 812, outputTokens: 1 },
+      servedBy: ['openai-mini'],
       latencyMs: 1234,
       costUsd: 0.000125,
       error: { code: 'provider_unavailable', message: 'Every provider failed; retry shortly.', retryable: true, retryAfterMs: 5000 },
       sources: [source],
+    },
+  },
+  'usage-recorded': {
+    ...envelope('req-1'),
+    payload: {
+      requestId: 'req-1', attemptId: 'attempt-1', apiKeyId: 'key-42', requestedModel: 'auto', model: 'gpt-4o-mini', provider: 'openai',
+      servedBy: ['openai-mini', 'claude-haiku'], inputTokens: 812, outputTokens: 40, costUsd: 0.000146, latencyMs: 1234,
+      outcome: 'done', errorCode: null,
     },
   },
   'message-persisted': { ...envelope('req-1'), payload: { conversationId: 'conv-1', messageId: 'msg-1', role: 'user', requestId: 'req-1', tokens: 9 } },

@@ -1,4 +1,4 @@
-import { baseVariables, defineConfig, duration, integer, variable, withKafkaConsumer } from '@rivulet/config';
+import { baseVariables, defineConfig, duration, integer, oneOf, text, variable, withKafkaConsumer } from '@rivulet/config';
 import { llmVariables } from '@rivulet/llm';
 
 export const generationConfigSchema = withKafkaConsumer(
@@ -16,6 +16,18 @@ export const generationConfigSchema = withKafkaConsumer(
     GENERATION_HISTORY_WAIT: variable({
       description: 'How long a turn waits for the previous turn\'s answer to be stored before its prompt is built without it.',
       schema: duration(), default: '2s',
+    }),
+    CHAT_ROUTER_CONFIG: variable({
+      description: 'Path of the model router\'s JSON file: router models, their ordered deployments (provider, model, API key variable, price, context window), `auto` policy, timeouts, circuit breaker and health check (docs/operations.md, "The model router"). Unset: one deployment from CHAT_PROVIDER and the variables beside it, as router model `default`.',
+      schema: text(), optional: true,
+    }),
+    BUDGET_REDIS_DOWN: variable({
+      description: 'When Redis (which holds the token budget counts) cannot be reached: `deny` answers requests of tenants that have a budget with a retryable error; `allow` generates without counting (uncounted usage is still recorded on the usage topic). Tenants without a budget never touch Redis for it.',
+      schema: oneOf(['deny', 'allow'] as const), default: 'deny',
+    }),
+    BUDGET_RULES_CACHE: variable({
+      description: 'How long a tenant\'s budgets (`rivulet budgets set`) are reused before being read from PostgreSQL again: a changed budget applies within this time.',
+      schema: duration(), default: '5s',
     }),
     GENERATION_DATABASE_POOL_SIZE: variable({
       description: 'PostgreSQL connections of one generation process (history reads).',

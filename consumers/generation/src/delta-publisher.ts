@@ -29,8 +29,12 @@ export interface DeltaStream {
   /** Sends the sources at once (the seq 0 delta, empty content), before the model's first token. */
   start(sources: readonly Source[]): void;
   append(text: string): void;
+  /** Marks a failover of the model router: text appended before it and after it stay in separate deltas around the marker. */
+  failover(marker: Failover): void;
   flush(): Promise<void>;
 }
+
+export type Failover = NonNullable<EventRecords['reply-delta']['payload']['failover']>;
 
 /** Largest content of one delta; longer pending text is split so no record grows unbounded. */
 const MAX_DELTA_CHARS = 8_192;
@@ -39,6 +43,8 @@ interface StreamState {
   options: DeltaStreamOptions;
   seq: number;
   pending: string;
+  /** Segments closed by a failover marker, sent before `pending`. */
+  segments: { content: string; failover: Failover | null }[];
   sources: readonly Source[] | null;
   started: boolean;
   /** A send that carried some of this stream's deltas failed: the stream has a gap and is dead. */
@@ -58,7 +64,7 @@ export class DeltaPublisher {
   }
 
   open(options: DeltaStreamOptions): DeltaStream {
-    const state: StreamState = { options, seq: 0, pending: '', sources: null, started: false, failure: undefined, lastSend: undefined };
+    const state: StreamState = { options, seq: 0, pending: '', segments: [], sources: null, started: false, failure: undefined, lastSend: undefined };
     return {
       start: (sources) => {
         state.sources = sources;
@@ -68,6 +74,12 @@ export class DeltaPublisher {
       append: (text) => {
         if (text.length === 0) return;
         state.pending += text;
+        this.mark(state);
+      },
+      failover: (marker) => {
+        if (state.pending.length > 0) state.segments.push({ content: state.pending, failover: null });
+        state.segments.push({ content: '', failover: marker });
+        state.pending = '';
         this.mark(state);
       },
       flush: () => this.flushUntilClean(state),
@@ -100,11 +112,17 @@ export class DeltaPublisher {
 
   private take(state: StreamState): AnyOutgoingEvent<Pick<EventRecords, 'reply-delta'>>[] {
     const { options } = state;
-    const pieces: string[] = [];
-    if (state.started && state.seq === 0 && state.pending.length === 0) pieces.push('');
-    for (let index = 0; index < state.pending.length; index += MAX_DELTA_CHARS) pieces.push(state.pending.slice(index, index + MAX_DELTA_CHARS));
+    const pieces: { content: string; failover: Failover | null }[] = [];
+    if (state.started && state.seq === 0 && state.pending.length === 0 && state.segments.length === 0) pieces.push({ content: '', failover: null });
+    const split = (content: string, failover: Failover | null) => {
+      if (content.length === 0) pieces.push({ content, failover });
+      for (let index = 0; index < content.length; index += MAX_DELTA_CHARS) pieces.push({ content: content.slice(index, index + MAX_DELTA_CHARS), failover: index === 0 ? failover : null });
+    };
+    for (const segment of state.segments) split(segment.content, segment.failover);
+    if (state.pending.length > 0) split(state.pending, null);
+    state.segments = [];
     state.pending = '';
-    return pieces.map((content) => {
+    return pieces.map(({ content, failover }) => {
       const seq = state.seq++;
       return {
         topic: TOPICS.replies, type: 'reply-delta', key: options.requestId, partition: options.partition,
@@ -114,6 +132,7 @@ export class DeltaPublisher {
             requestId: options.requestId, attemptId: options.attemptId, seq, content,
             reset: seq === 0 && options.reset,
             sources: seq === 0 ? [...(state.sources ?? [])] : null,
+            failover,
           },
         },
       };

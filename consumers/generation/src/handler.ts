@@ -1,16 +1,17 @@
-// context-retrieved in; reply-delta (streamed while the model generates) and reply-end out.
+// context-retrieved in; reply-delta (streamed while the model generates), reply-end and
+// usage-recorded out. The model router picks and fails over between deployments; the budget is
+// reserved before any provider is called and settled with what was really used.
 import { randomUUID } from 'node:crypto';
-import { envelopeFrom, type Handler, type HandlerContext } from '@rivulet/kafka';
-import { isAbortError, ProviderError, type ChatMessage, type ChatModel } from '@rivulet/llm';
-import { assistantMessageId } from '@rivulet/store';
-import { TOPICS, type ContextRetrieved, type EventRecords, type ReplyEnd, type Source } from '@rivulet/schemas';
+import type { Handler, HandlerContext } from '@rivulet/kafka';
+import { isAbortError, ProviderError, RouterError, type ChatMessage, type ModelRouter, type RouterAccounting } from '@rivulet/llm';
+import type { ContextRetrieved, EventRecords, Source } from '@rivulet/schemas';
+import { BudgetError, type BudgetDecision, type BudgetReservation, type BudgetRequest, type BudgetSettlement } from './budget/index.js';
 import type { DeltaPublisher } from './delta-publisher.js';
+import { createReplyOutputs, type Ending } from './outputs.js';
 import { buildPrompt } from './prompt.js';
 
-/** Chooses the model for a request (`auto` or a name). The model router of the gateway issue replaces it. */
-export interface ModelResolver {
-  resolve(requested: string): ChatModel;
-}
+/** What the handler needs of the model router. */
+export type ChatRouter = Pick<ModelRouter, 'stream' | 'resolveModel' | 'contextTokens' | 'countTokens'>;
 
 /** Earlier turns of a conversation, oldest first, excluding the request being answered. */
 export interface HistorySource {
@@ -34,8 +35,27 @@ export interface AttemptRegistry {
   begin(requestId: string, attemptId: string): Promise<boolean>;
 }
 
+/** Token budgets (budget/budget-policy.ts): reserve before the provider, settle after. */
+export interface BudgetGate {
+  reserve(request: BudgetRequest): Promise<BudgetDecision>;
+  settle(reservation: BudgetReservation, actualTokens: number): Promise<BudgetSettlement>;
+  /** What `auto` routing weighs: the tenant's tier and the share of its budget left (null: no budget or unknown). */
+  standing(tenantId: string, apiKeyId: string | null): Promise<{ tier: string | null; ratio: number | null }>;
+}
+
+/** Side effects a handler reports for metrics and logs (bound in main.ts). */
+export interface GenerationObserver {
+  /** A generation began; call the returned function when it ended. */
+  started(): () => void;
+  /** Settling a reservation failed: the hold lapses uncharged. */
+  settleFailed(requestId: string, error: unknown): void;
+  /** The budget standing could not be read for `auto`: routed as if no budget applied. */
+  standingFailed(requestId: string, error: unknown): void;
+}
+
 export interface GenerationDependencies {
-  models: ModelResolver;
+  router: ChatRouter;
+  budget: BudgetGate;
   history: HistorySource;
   cancellation: CancellationSource;
   attempts: AttemptRegistry;
@@ -44,25 +64,26 @@ export interface GenerationDependencies {
   defaultMaxOutputTokens: number;
   /** The most of the prompt that earlier turns may take. */
   historyTokenBudget: number;
+  observer?: GenerationObserver;
   now?: () => number;
 }
 
-type ReplyEndPayload = ReplyEnd['payload'];
+const silentObserver: GenerationObserver = { started: () => () => undefined, settleFailed: () => undefined, standingFailed: () => undefined };
 
 const asSource = (chunk: { documentId: string; chunkId: string; title: string | null; score: number; snippet: string }, index: number): Source => ({
   n: index + 1, documentId: chunk.documentId, chunkId: chunk.chunkId, title: chunk.title, score: chunk.score, snippet: chunk.snippet,
 });
 
-const errorDetail = (error: unknown): NonNullable<ReplyEndPayload['error']> => {
-  if (error instanceof ProviderError) {
-    return { code: error.code === 'invalid_request' ? 'invalid_request' : error.code === 'timeout' ? 'timeout' : 'provider_unavailable',
-      message: `${error.provider}: ${error.message}`, retryable: error.retryable, retryAfterMs: error.retryAfterMs ?? null };
-  }
-  return { code: 'internal', message: 'generation failed; the worker log has the details under the request id', retryable: true, retryAfterMs: null };
-};
+const accountingOf = (error: unknown): RouterAccounting | undefined =>
+  error !== null && typeof error === 'object' && 'usage' in error && 'servedBy' in error ? (error as RouterAccounting) : undefined;
 
-export const createGenerationHandler = (dependencies: GenerationDependencies): Handler<EventRecords, 'context-retrieved', 'reply-end'> => {
-  const { models, history, cancellation, attempts, deltas, defaultMaxOutputTokens, historyTokenBudget, now = Date.now } = dependencies;
+const providerErrorDetail = (error: ProviderError): NonNullable<Ending['error']> => ({
+  code: error.code === 'invalid_request' ? 'invalid_request' : error.code === 'timeout' ? 'timeout' : 'provider_unavailable',
+  message: error.message, retryable: error.retryable, retryAfterMs: error.retryAfterMs ?? null,
+});
+
+export const createGenerationHandler = (dependencies: GenerationDependencies): Handler<EventRecords, 'context-retrieved', 'reply-end' | 'usage-recorded'> => {
+  const { router, budget, history, cancellation, attempts, deltas, defaultMaxOutputTokens, historyTokenBudget, observer = silentObserver, now = Date.now } = dependencies;
 
   return async (event: ContextRetrieved, context: HandlerContext<'context-retrieved'>) => {
     const { request, chunks } = event.payload;
@@ -71,89 +92,132 @@ export const createGenerationHandler = (dependencies: GenerationDependencies): H
     if (now() >= request.deadlineAt) return [];
 
     const attemptId = randomUUID();
-    const accepted = acceptedAt(request, event.occurredAt);
-    // Independent round trips, at once: the attempt marker, the cancel check, the history.
+    const apiKeyId = request.apiKeyId === '' ? null : request.apiKeyId;
+    const outputs = createReplyOutputs({ event, attemptId, now });
+    // Independent round trips, at once: the attempt marker, the cancel check, the history, the budget standing for `auto`.
     const watching = cancellation.watch(request.requestId);
     let firstAttempt: boolean;
     let turns: ChatMessage[];
+    let standing: { tier: string | null; ratio: number | null };
     try {
-      [firstAttempt, turns] = await Promise.all([
+      [firstAttempt, turns, standing] = await Promise.all([
         attempts.begin(request.requestId, attemptId),
         request.history.length > 0
           ? Promise.resolve(request.history.map(({ role, content: text }) => ({ role: role as ChatMessage['role'], content: text })))
-          : history.load({ tenantId: event.tenantId, conversationId: request.conversationId, requestId: request.requestId, acceptedAt: accepted }),
+          : history.load({ tenantId: event.tenantId, conversationId: request.conversationId, requestId: request.requestId, acceptedAt: outputs.acceptedAt }),
+        request.model === 'auto'
+          ? budget.standing(event.tenantId, apiKeyId).catch((error: unknown) => {
+            observer.standingFailed(request.requestId, error);
+            return { tier: null, ratio: null };
+          })
+          : Promise.resolve({ tier: null, ratio: null }),
       ]);
     } catch (error) {
       await watching.then((watch) => watch.release(), () => undefined);
       throw error;
     }
     const watch = await watching;
-    const deadline = AbortSignal.timeout(Math.max(1, request.deadlineAt - now()));
-    const signal = AbortSignal.any([watch.signal, deadline, context.signal]);
-    const model = models.resolve(request.model);
-    const maxOutputTokens = Math.min(request.maxOutputTokens ?? defaultMaxOutputTokens, Math.floor(model.contextTokens / 2));
+    const ended = observer.started();
     const stream = deltas.open({
       tenantId: event.tenantId, correlationId: event.correlationId, requestId: request.requestId, attemptId,
       partition: request.replyRoute.partition, reset: !firstAttempt,
     });
+    let reservation: BudgetReservation | undefined;
+    const settle = async (usedTokens: number): Promise<void> => {
+      if (reservation === undefined) return;
+      const settled = await budget.settle(reservation, usedTokens);
+      if (!settled.ok) observer.settleFailed(request.requestId, settled.error);
+    };
 
-    let content = '';
-    const end = (fields: Partial<ReplyEndPayload> & Pick<ReplyEndPayload, 'status'>, sources: Source[]) => [{
-      topic: TOPICS.replies, type: 'reply-end' as const, key: request.requestId, partition: request.replyRoute.partition,
-      value: {
-        ...envelopeFrom(event),
-        payload: {
-          requestId: request.requestId, kind: 'chat', attemptId, conversationId: request.conversationId,
-          messageId: assistantMessageId(request.requestId), content, finishReason: null, model: model.model, provider: model.provider,
-          usage: { inputTokens: 0, outputTokens: 0 }, latencyMs: Math.max(0, now() - accepted), costUsd: null, error: null, sources,
-          ...fields,
-        } satisfies ReplyEndPayload,
-      },
-    }];
-
+    let sources: Source[] = [];
     try {
-      const prompt = buildPrompt({
-        question: request.message, chunks, rag: request.rag, history: turns, countTokens: (text) => model.countTokens(text),
-        promptTokenBudget: model.contextTokens - maxOutputTokens, historyTokenBudget,
-      });
-      const sources = prompt.chunks.map(asSource);
-      stream.start(sources);
+      let routerModel: string;
       try {
-        for await (const chunk of model.stream({
-          messages: prompt.messages, maxOutputTokens, signal,
+        routerModel = router.resolveModel({
+          model: request.model, messages: [{ role: 'user', content: request.message }],
+          autoContext: { tenantTier: standing.tier, budgetRemainingRatio: standing.ratio },
+        }).model;
+      } catch (error) {
+        if (error instanceof ProviderError) return outputs.end({ status: 'error', finishReason: 'error', error: providerErrorDetail(error), requestedModel: request.model }, sources);
+        throw error;
+      }
+      const contextTokens = router.contextTokens(routerModel);
+      const maxOutputTokens = Math.min(request.maxOutputTokens ?? defaultMaxOutputTokens, Math.floor(contextTokens / 2));
+      const prompt = buildPrompt({
+        question: request.message, chunks, rag: request.rag, history: turns, countTokens: (text) => router.countTokens(text, routerModel),
+        promptTokenBudget: contextTokens - maxOutputTokens, historyTokenBudget,
+      });
+      sources = prompt.chunks.map(asSource);
+
+      // Reserve before any provider is called: the prompt as counted plus the most the answer may take.
+      const promptTokens = prompt.messages.reduce((sum, message) => sum + router.countTokens(message.content, routerModel), 0);
+      let decision: BudgetDecision;
+      try {
+        decision = await budget.reserve({
+          requestId: request.requestId, attemptId, tenantId: event.tenantId, apiKeyId, model: routerModel, estimateTokens: promptTokens + maxOutputTokens,
+        });
+      } catch (error) {
+        // Redis unreachable under the default `deny` policy: answer now rather than hold the request until its deadline.
+        if (!(error instanceof BudgetError)) throw error;
+        return outputs.end({ status: 'error', finishReason: 'error', requestedModel: routerModel, error: {
+          code: 'internal', message: 'Token budgets cannot be checked right now (their store is unreachable); retry shortly.', retryable: true, retryAfterMs: 1000,
+        } }, sources);
+      }
+      if (!decision.ok) {
+        const { code, message, retryable, retryAfterMs } = decision.error;
+        return outputs.end({ status: 'error', finishReason: 'error', error: { code, message, retryable, retryAfterMs }, requestedModel: routerModel }, sources);
+      }
+      reservation = decision.reservation;
+
+      stream.start(sources);
+      const deadline = AbortSignal.timeout(Math.max(1, request.deadlineAt - now()));
+      const signal = AbortSignal.any([watch.signal, deadline, context.signal]);
+      let content = '';
+      try {
+        for await (const chunk of router.stream({
+          model: routerModel, messages: prompt.messages, maxOutputTokens, signal, deadline: request.deadlineAt,
           ...(request.temperature === null ? {} : { temperature: request.temperature }),
         })) {
           if (chunk.type === 'delta') {
             content += chunk.text;
             stream.append(chunk.text);
+          } else if (chunk.type === 'failover') {
+            stream.failover({ from: chunk.from, to: chunk.to, reason: chunk.reason, afterOutput: chunk.afterOutput });
           } else {
             await stream.flush();
-            return end({ status: 'done', finishReason: chunk.finishReason, usage: chunk.usage }, sources);
+            await settle(chunk.usage.inputTokens + chunk.usage.outputTokens);
+            return outputs.end({
+              status: 'done', finishReason: chunk.finishReason, content, usage: chunk.usage, model: chunk.model, provider: chunk.provider,
+              servedBy: chunk.servedBy, costUsd: chunk.costUsd, requestedModel: routerModel,
+            }, sources);
           }
         }
-        throw new ProviderError({ provider: model.provider, code: 'provider_unavailable', message: 'the stream ended without finishing', retryable: true });
+        throw new ProviderError({ provider: 'router', code: 'provider_unavailable', message: 'the stream ended without finishing', retryable: true });
       } catch (error) {
+        // What was generated before the failure is billed, not zero and not the whole reservation.
+        const accounting = accountingOf(error);
+        const used = accounting ? { usage: accounting.usage, servedBy: accounting.servedBy, costUsd: accounting.costUsd } : {};
+        await settle(accounting ? accounting.usage.inputTokens + accounting.usage.outputTokens : 0);
         // Shutdown of this worker: leave the event uncommitted so another instance regenerates.
         if (context.signal.aborted) throw error;
         await stream.flush();
+        const partial = { content, requestedModel: routerModel, ...used };
         if (watch.signal.aborted) {
-          return end({ status: 'error', finishReason: 'cancelled',
+          return outputs.end({ ...partial, status: 'error', finishReason: 'cancelled',
             error: { code: 'cancelled', message: 'the client cancelled the request', retryable: false, retryAfterMs: null } }, sources);
         }
-        if (deadline.aborted || (isAbortError(error) && !watch.signal.aborted)) {
-          return end({ status: 'error', finishReason: 'error',
+        if (deadline.aborted || isAbortError(error)) {
+          return outputs.end({ ...partial, status: 'error', finishReason: 'error',
             error: { code: 'timeout', message: 'the answer did not finish before the request deadline; ask again', retryable: true, retryAfterMs: null } }, sources);
         }
-        if (error instanceof ProviderError) {
-          return end({ status: 'error', finishReason: 'error', error: errorDetail(error) }, sources);
+        if (error instanceof RouterError || error instanceof ProviderError) {
+          return outputs.end({ ...partial, status: 'error', finishReason: 'error', error: providerErrorDetail(error) }, sources);
         }
         throw error;
       }
     } finally {
       watch.release();
+      ended();
     }
   };
 };
-
-/** When the ingress accepted the request; events from before the field existed fall back to the cause's time. */
-const acceptedAt = (request: { acceptedAt: number | null }, fallback: number): number => request.acceptedAt ?? fallback;

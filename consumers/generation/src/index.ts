@@ -1,5 +1,11 @@
 export { runGeneration, GENERATION_GROUP } from './main.js';
-export { createGenerationHandler, type GenerationDependencies, type ModelResolver, type HistorySource, type CancellationSource, type CancellationWatch, type AttemptRegistry } from './handler.js';
+export {
+  createGenerationHandler, type GenerationDependencies, type ChatRouter, type BudgetGate, type GenerationObserver, type HistorySource,
+  type CancellationSource, type CancellationWatch, type AttemptRegistry,
+} from './handler.js';
+export { createGenerationMetrics } from './metrics.js';
+export { createRedisBreakerStore, breakerKey, breakerIndexKey, type RedisBreakerStoreOptions } from './redis-breaker-store.js';
+export * from './budget/index.js';
 export { DeltaPublisher, type DeltaSink, type DeltaStream, type DeltaStreamOptions } from './delta-publisher.js';
 export { buildPrompt, SYSTEM_PROMPT, type Prompt, type PromptInput } from './prompt.js';
 export { postgresHistory } from './history.js';

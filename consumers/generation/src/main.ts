@@ -1,17 +1,26 @@
 import { loadConfig } from '@rivulet/config';
-import { createChatModelFromConfig } from '@rivulet/llm';
+import {
+  createHealthCheck, createModelRouter, loadLocalChatModel, loadRouterConfig, resolveLocalModelPath, routerConfigFromSingleProvider, usesLocalModel,
+  type ChatModel, type RouterConfig,
+} from '@rivulet/llm';
 import { TOPICS } from '@rivulet/schemas';
 import { createService } from '@rivulet/service';
 import { createPool, migrate } from '@rivulet/store';
+import { createBudgetPolicy, createBudgetRedis, createCachedBudgetRules, createRedisBudgetLedger, storeBudgetRules } from './budget/index.js';
 import { generationConfigSchema } from './config.js';
 import { DeltaPublisher } from './delta-publisher.js';
-import { createGenerationHandler } from './handler.js';
+import { createGenerationHandler, type BudgetGate } from './handler.js';
 import { postgresHistory } from './history.js';
+import { createGenerationMetrics } from './metrics.js';
+import { createRedisBreakerStore } from './redis-breaker-store.js';
 import { createRedisControl } from './redis-control.js';
 
 export const GENERATION_GROUP = 'rivulet-generation';
 
-/** The generation process: context-retrieved -> the model -> reply-delta... reply-end on the request's replies partition. */
+/** Local context window when neither the router file nor CHAT_CONTEXT_TOKENS names one. */
+const DEFAULT_LOCAL_CONTEXT_TOKENS = 4096;
+
+/** The generation process: context-retrieved -> the model router -> reply-delta... reply-end on the request's replies partition, usage-recorded. */
 export const runGeneration = async (env: NodeJS.ProcessEnv = process.env): Promise<{ stop(): Promise<void> }> => {
   const config = loadConfig(generationConfigSchema, env);
   const service = createService('generation', config);
@@ -22,14 +31,53 @@ export const runGeneration = async (env: NodeJS.ProcessEnv = process.env): Promi
     const control = createRedisControl({ url: config.REDIS_URL, prefix: config.KAFKA_TOPIC_PREFIX });
     service.onStop(control);
     await control.start();
-    const model = await createChatModelFromConfig(config);
-    service.onStop({ stop: () => model.close() });
-    service.logger.info({ provider: model.provider, model: model.model, contextTokens: model.contextTokens }, 'chat model ready');
+
+    // One fail-fast connection for budgets and breakers: a Redis outage answers at once, never hangs a request.
+    const redis = createBudgetRedis(config.REDIS_URL, { onError: (error) => service.logger.debug({ err: error }, 'redis (budgets, breakers) connection error') });
+    service.onStop({ stop: () => Promise.resolve(redis.disconnect()) });
+    await redis.connect().catch((error: unknown) => service.logger.warn({ err: error }, 'redis unreachable at start; budgets follow BUDGET_REDIS_DOWN until it returns'));
+
+    const routerConfig: RouterConfig = config.CHAT_ROUTER_CONFIG === undefined
+      ? routerConfigFromSingleProvider(config)
+      : await loadRouterConfig({ path: config.CHAT_ROUTER_CONFIG, env });
+    let localModel: ChatModel | undefined;
+    if (usesLocalModel(routerConfig)) {
+      localModel = await loadLocalChatModel({
+        modelPath: resolveLocalModelPath(config), name: config.CHAT_MODEL, contextTokens: config.CHAT_CONTEXT_TOKENS ?? DEFAULT_LOCAL_CONTEXT_TOKENS,
+        threads: config.CHAT_LOCAL_THREADS,
+      });
+      const loaded = localModel;
+      service.onStop({ stop: () => loaded.close() });
+    }
+    const observers = createGenerationMetrics(service.metrics, service.logger.child({ component: 'router' }));
+    const router = createModelRouter({
+      config: routerConfig, localModel, observer: observers.router,
+      breakers: createRedisBreakerStore({ redis, prefix: config.KAFKA_TOPIC_PREFIX, settings: routerConfig.breaker }),
+    });
+    service.onStop({ stop: () => router.close() });
+    const health = createHealthCheck({ router });
+    health.start();
+    service.onStop(health);
+    service.logger.info({
+      source: config.CHAT_ROUTER_CONFIG ?? 'CHAT_PROVIDER', defaultModel: routerConfig.defaultModel, auto: routerConfig.auto !== undefined,
+      deployments: router.deployments.map(({ name, routerModel, provider, model }) => ({ name, routerModel, provider, model })),
+    }, 'model router ready');
+
+    const rules = createCachedBudgetRules({ load: storeBudgetRules(pool), ttlMs: config.BUDGET_RULES_CACHE });
+    const policy = createBudgetPolicy({ ledger: createRedisBudgetLedger({ redis, prefix: config.KAFKA_TOPIC_PREFIX }), rules, onRedisDown: config.BUDGET_REDIS_DOWN });
+    const budget: BudgetGate = {
+      reserve: (request) => policy.reserve(request),
+      settle: (reservation, tokens) => policy.settle(reservation, tokens),
+      standing: async (tenantId, apiKeyId) => {
+        const [tenantRules, standing] = await Promise.all([rules(tenantId, apiKeyId), policy.remaining({ tenantId, apiKeyId, model: '*' })]);
+        return { tier: tenantRules.tier, ratio: standing.ratio };
+      },
+    };
 
     const worker = service.worker({
       groupId: GENERATION_GROUP, topics: [TOPICS.contextsRetrieved], eventTypes: ['context-retrieved'],
       handler: createGenerationHandler({
-        models: { resolve: () => model },
+        router, budget, observer: observers.generation,
         history: postgresHistory(pool, config.GENERATION_HISTORY_WAIT),
         cancellation: control, attempts: control,
         deltas: new DeltaPublisher(service.producer),

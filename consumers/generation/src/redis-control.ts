@@ -19,6 +19,8 @@ export interface RedisControl extends CancellationSource, AttemptRegistry {
 export const createRedisControl = ({ url, prefix = '' }: { url: string; prefix?: string }): RedisControl => {
   const commands = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
   const subscriber = new Redis(url, { lazyConnect: true });
+  // ioredis reconnects by itself; without listeners it prints every failed attempt to stderr.
+  for (const connection of [commands, subscriber]) connection.on('error', () => undefined);
   const channel = prefix + CHAT_CANCEL_CHANNEL;
   const watching = new Map<string, Set<AbortController>>();
 

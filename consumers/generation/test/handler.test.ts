@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { HandlerContext } from '@rivulet/kafka';
-import { ProviderError, type ChatGenerationRequest, type ChatModel, type ChatStreamEvent } from '@rivulet/llm';
+import { createModelRouter, parseRouterConfig, ProviderError, type ChatGenerationRequest, type ChatModel, type ChatStreamEvent } from '@rivulet/llm';
 import type { ContextRetrieved } from '@rivulet/schemas';
 import { assistantMessageId } from '@rivulet/store';
 import { DeltaPublisher } from '../src/delta-publisher.js';
-import { createGenerationHandler, type CancellationWatch } from '../src/handler.js';
+import type { BudgetDecision, BudgetRequest } from '../src/budget/index.js';
+import { createGenerationHandler, type BudgetGate, type CancellationWatch } from '../src/handler.js';
 
 const request = (overrides: Partial<ContextRetrieved['payload']['request']> = {}): ContextRetrieved => ({
   eventId: 'e1', tenantId: 'tenant-a', correlationId: 'req-1', occurredAt: Date.now(),
@@ -52,16 +53,53 @@ const fakeModel = (tokens: string[], { delayMs = 0, failAfter }: { delayMs?: num
   return { model, seen, wasAborted: () => aborted };
 };
 
-const setup = (model: ChatModel, { firstAttempt = true, cancelAfterMs }: { firstAttempt?: boolean; cancelAfterMs?: number } = {}) => {
-  const sent: { seq: number; content: string; reset: boolean; partition: number | undefined; sources: unknown }[] = [];
+/** A router over real router code: `primary` serves, `backup` (when given) takes over on failure. */
+const routerOver = (primary: ChatModel, backup?: ChatModel) => createModelRouter({
+  config: parseRouterConfig({
+    defaultModel: 'default',
+    models: {
+      default: { deployments: [
+        { name: 'primary', provider: 'openai-compatible', model: primary.model, baseUrl: 'http://127.0.0.1:9/v1', contextTokens: 4096, price: { inputPerMillion: 1, outputPerMillion: 2 } },
+        ...(backup ? [{ name: 'backup', provider: 'openai-compatible', model: backup.model, baseUrl: 'http://127.0.0.1:9/v1', priority: 1, contextTokens: 4096 }] : []),
+      ] },
+    },
+  }, { env: {} }),
+  createModel: (deployment) => (deployment.name === 'primary' ? primary : backup!),
+});
+
+/** A budget that admits `admit` reservations and records every settle. */
+const budgetGate = ({ admit = Number.POSITIVE_INFINITY } = {}) => {
+  const reserved: BudgetRequest[] = [];
+  const settled: number[] = [];
+  const gate: BudgetGate = {
+    reserve: (budgetRequest): Promise<BudgetDecision> => {
+      reserved.push(budgetRequest);
+      if (reserved.length > admit) {
+        return Promise.resolve({ ok: false, error: { code: 'budget_exceeded', message: 'the daily token budget is spent', retryable: true, retryAfterMs: 1000, scope: 'tenant:t:model:*:day', limit: 10, used: 10, resetsAt: '2026-11-27T00:00:00.000Z' } });
+      }
+      return Promise.resolve({ ok: true, reservation: { id: budgetRequest.requestId, tokens: budgetRequest.estimateTokens, counters: [], held: true } });
+    },
+    settle: (_reservation, tokens) => {
+      settled.push(tokens);
+      return Promise.resolve({ ok: true, status: 'settled' });
+    },
+    standing: () => Promise.resolve({ tier: null, ratio: null }),
+  };
+  return { gate, reserved, settled };
+};
+
+const setup = (model: ChatModel, { firstAttempt = true, cancelAfterMs, backup, admit }: { firstAttempt?: boolean; cancelAfterMs?: number; backup?: ChatModel; admit?: number } = {}) => {
+  const sent: { seq: number; content: string; reset: boolean; partition: number | undefined; sources: unknown; failover: unknown }[] = [];
   const deltas = new DeltaPublisher({
     send: (events) => {
       for (const event of events) sent.push({ ...event.value.payload, partition: event.partition });
       return new Promise((resolve) => setTimeout(resolve, 1));
     },
   });
+  const budget = budgetGate({ admit });
   const handler = createGenerationHandler({
-    models: { resolve: () => model },
+    router: routerOver(model, backup),
+    budget: budget.gate,
     history: { load: () => Promise.resolve([{ role: 'user', content: 'earlier question' }, { role: 'assistant', content: 'earlier answer' }]) },
     cancellation: {
       watch: (): Promise<CancellationWatch> => {
@@ -73,22 +111,27 @@ const setup = (model: ChatModel, { firstAttempt = true, cancelAfterMs }: { first
     attempts: { begin: () => Promise.resolve(firstAttempt) },
     deltas, defaultMaxOutputTokens: 256, historyTokenBudget: 1000,
   });
-  return { handler, sent };
+  return { handler, sent, budget };
 };
 
-test('streams deltas to the request\'s partition and ends with the whole answer, its usage and sources', async () => {
+type EndPayload = { status: string; content: string; messageId: string; usage: { inputTokens: number; outputTokens: number }; sources: { n: number; documentId: string }[]; provider: string; model: string; finishReason: string | null; servedBy: string[]; costUsd: number | null; error: { code: string; retryable: boolean } | null };
+type UsagePayload = { outcome: string; inputTokens: number; outputTokens: number; errorCode: string | null; requestedModel: string; servedBy: string[] };
+
+const endOf = (outputs: readonly { type: string; value: { payload: unknown } }[] | void): EndPayload => outputs!.find((output) => output.type === 'reply-end')!.value.payload as EndPayload;
+const usageOf = (outputs: readonly { type: string; value: { payload: unknown } }[] | void): UsagePayload => outputs!.find((output) => output.type === 'usage-recorded')!.value.payload as UsagePayload;
+
+test('streams deltas to the request\'s partition and ends with the whole answer, its usage and sources, and records the usage', async () => {
   const fake = fakeModel(['Rivulet ', 'is ', 'an AI backend [1].']);
-  const { handler, sent } = setup(fake.model);
-  const outputs = (await handler(request(), context())) ?? [];
-  assert.equal(outputs.length, 1);
-  const end = outputs[0]!;
-  assert.equal(end.type, 'reply-end');
-  assert.equal(end.partition, 4);
-  const payload = end.value.payload as { status: string; content: string; messageId: string; usage: unknown; sources: { n: number; documentId: string }[]; provider: string; model: string; finishReason: string | null };
+  const { handler, sent, budget } = setup(fake.model);
+  const outputs = await handler(request(), context());
+  assert.deepEqual(outputs?.map((output) => [output.type, output.partition, output.key]), [['reply-end', 4, 'req-1'], ['usage-recorded', undefined, 'tenant-a']]);
+  const payload = endOf(outputs);
   assert.equal(payload.status, 'done');
   assert.equal(payload.content, 'Rivulet is an AI backend [1].');
   assert.equal(payload.messageId, assistantMessageId('req-1'));
   assert.deepEqual(payload.usage, { inputTokens: 42, outputTokens: 3 });
+  assert.deepEqual(payload.servedBy, ['primary']);
+  assert.equal(payload.costUsd, (42 * 1 + 3 * 2) / 1e6, 'priced from the deployment');
   assert.deepEqual(payload.sources.map(({ n, documentId }) => [n, documentId]), [[1, 'doc-1']]);
   assert.equal(payload.finishReason, 'stop');
   assert.equal(sent.map(({ content }) => content).join(''), payload.content, 'deltas concatenate to the answer');
@@ -98,28 +141,75 @@ test('streams deltas to the request\'s partition and ends with the whole answer,
   const prompt = fake.seen[0]!.messages;
   assert.deepEqual(prompt.slice(1, 3).map(({ content }) => content), ['earlier question', 'earlier answer'], 'conversation memory in the prompt');
   assert.match(prompt.at(-1)!.content, /\[1\] About\nRivulet is an AI backend on Kafka\./);
+  assert.deepEqual({ ...usageOf(outputs) }, { ...usageOf(outputs), outcome: 'done', inputTokens: 42, outputTokens: 3, errorCode: null, requestedModel: 'default', servedBy: ['primary'] });
+  assert.equal(budget.reserved.length, 1);
+  assert.ok(budget.reserved[0]!.estimateTokens > 256, 'the reservation holds the prompt and the whole output limit');
+  assert.deepEqual(budget.settled, [45], 'settled with the provider\'s usage');
 });
 
-test('a cancel mid-stream stops the model and ends with cancelled', async () => {
+test('a cancel mid-stream stops the model, ends with cancelled and bills what was generated', async () => {
   const fake = fakeModel(Array.from({ length: 50 }, (_, index) => `t${index} `), { delayMs: 10 });
-  const { handler, sent } = setup(fake.model, { cancelAfterMs: 60 });
-  const [end] = (await handler(request(), context())) ?? [];
-  const payload = end!.value.payload as { status: string; error: { code: string; retryable: boolean } | null; finishReason: string | null; content: string };
+  const { handler, sent, budget } = setup(fake.model, { cancelAfterMs: 60 });
+  const outputs = await handler(request(), context());
+  const payload = endOf(outputs);
   assert.equal(payload.status, 'error');
   assert.equal(payload.error?.code, 'cancelled');
   assert.equal(payload.finishReason, 'cancelled');
   assert.ok(fake.wasAborted(), 'the model saw the abort');
   assert.ok(payload.content.length > 0 && payload.content.length < 50 * 4, 'stopped part-way');
   assert.equal(sent.map(({ content }) => content).join(''), payload.content);
+  const usage = usageOf(outputs);
+  assert.equal(usage.outcome, 'cancelled');
+  assert.ok(usage.outputTokens > 0, 'the partial answer is billed');
+  assert.equal(budget.settled.length, 1);
+  assert.ok(budget.settled[0]! > 0 && budget.settled[0]! < budget.reserved[0]!.estimateTokens, `billed ${budget.settled[0]}: not zero, not the whole reservation`);
 });
 
-test('a provider failure ends the stream with a retryable provider_unavailable error', async () => {
-  const { handler } = setup(fakeModel(['a', 'b', 'c'], { failAfter: 2 }).model);
-  const [end] = (await handler(request(), context())) ?? [];
-  const payload = end!.value.payload as { status: string; error: { code: string; retryable: boolean } | null; content: string };
+test('a provider failure mid-stream fails over: the backup continues the answer, behind a failover marker', async () => {
+  const backup = fakeModel(['c', 'd']);
+  const { handler, sent } = setup(fakeModel(['a', 'b', 'c'], { failAfter: 2 }).model, { backup: backup.model });
+  const outputs = await handler(request(), context());
+  const payload = endOf(outputs);
+  assert.equal(payload.status, 'done');
+  assert.equal(payload.content, 'abcd');
+  assert.deepEqual(payload.servedBy, ['primary', 'backup']);
+  assert.deepEqual(sent.filter(({ failover }) => failover !== null).map(({ failover, content }) => [failover, content]),
+    [[{ from: 'primary', to: 'backup', reason: 'provider_unavailable', afterOutput: true }, '']]);
+  assert.equal(sent.map(({ content }) => content).join(''), 'abcd');
+  const continuation = backup.seen[0]!.messages;
+  assert.equal(continuation.find((message) => message.role === 'assistant' && message.content === 'ab')?.content, 'ab', 'the backup sees the partial answer');
+});
+
+test('when every deployment fails, one retryable provider_unavailable error, with the partial usage billed', async () => {
+  const { handler, budget } = setup(fakeModel(['a', 'b', 'c'], { failAfter: 2 }).model);
+  const outputs = await handler(request(), context());
+  const payload = endOf(outputs);
   assert.equal(payload.status, 'error');
   assert.deepEqual([payload.error?.code, payload.error?.retryable], ['provider_unavailable', true]);
   assert.equal(payload.content, 'ab');
+  assert.equal(usageOf(outputs).outcome, 'error');
+  assert.ok(budget.settled[0]! > 0, 'what was generated is billed');
+});
+
+test('over budget: budget_exceeded before any provider is called', async () => {
+  const fake = fakeModel(['x']);
+  const { handler, sent } = setup(fake.model, { admit: 0 });
+  const outputs = await handler(request(), context());
+  const payload = endOf(outputs);
+  assert.equal(payload.status, 'error');
+  assert.equal(payload.error?.code, 'budget_exceeded');
+  assert.equal(fake.seen.length, 0, 'no provider called');
+  assert.equal(sent.length, 0, 'nothing streamed');
+  assert.deepEqual([usageOf(outputs).outcome, usageOf(outputs).inputTokens, usageOf(outputs).outputTokens], ['budget_exceeded', 0, 0]);
+});
+
+test('an unknown model is refused with invalid_request naming the known ones', async () => {
+  const fake = fakeModel(['x']);
+  const { handler } = setup(fake.model);
+  const payload = endOf(await handler(request({ model: 'gpt-9' }), context()));
+  assert.equal(payload.error?.code, 'invalid_request');
+  assert.match((payload.error as unknown as { message: string }).message, /default/);
+  assert.equal(fake.seen.length, 0);
 });
 
 test('a request past its deadline is dropped without calling the model', async () => {

@@ -1,4 +1,5 @@
-export { runPersistence, persistenceWorkerOptions, PERSISTENCE_GROUP } from './main.js';
+export { runPersistence, persistenceWorkerOptions, usageWorkerOptions, PERSISTENCE_GROUP, USAGE_GROUP } from './main.js';
+export { createUsageAggregator, type UsageSink } from './usage-aggregator.js';
 export { createPersistenceHandler, type PersistenceDependencies, type PersistenceInput } from './handler.js';
 export { createMessageStore, type MessageStore } from './message-store.js';
 export { nameBasedUuid, PERSISTENCE_NAMESPACE } from './event-id.js';

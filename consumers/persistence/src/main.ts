@@ -1,12 +1,15 @@
 import { loadConfig } from '@rivulet/config';
 import { TOPICS } from '@rivulet/schemas';
 import { createService, type ServiceWorkerOptions } from '@rivulet/service';
-import { createPool, migrate, type Pool } from '@rivulet/store';
+import { createPool, migrate, recordUsage, type Pool } from '@rivulet/store';
 import { persistenceConfigSchema } from './config.js';
 import { createPersistenceHandler, type PersistenceInput } from './handler.js';
 import { createMessageStore } from './message-store.js';
+import { createUsageAggregator } from './usage-aggregator.js';
 
 export const PERSISTENCE_GROUP = 'rivulet-persistence';
+/** A group of its own: usage aggregation scales, lags and replays apart from message storage. */
+export const USAGE_GROUP = 'rivulet-usage';
 
 /**
  * The consumer: one group over both topics. The replies topic also carries reply-delta, which the
@@ -19,7 +22,15 @@ export const persistenceWorkerOptions = (pool: Pool): ServiceWorkerOptions<Persi
   handler: createPersistenceHandler({ store: createMessageStore(pool) }),
 });
 
-/** The persistence process: chat requests and reply ends -> conversations and messages -> messages-persisted. */
+/** The usage aggregator: rivulet.usage -> usage_records and usage_daily. */
+export const usageWorkerOptions = (pool: Pool): ServiceWorkerOptions<'usage-recorded'> => ({
+  groupId: USAGE_GROUP,
+  topics: [TOPICS.usage],
+  eventTypes: ['usage-recorded'],
+  handler: createUsageAggregator({ sink: { record: (usage) => recordUsage(pool, usage) } }),
+});
+
+/** The persistence process: chat requests and reply ends -> conversations and messages -> messages-persisted; usage events -> usage totals. */
 export const runPersistence = async (env: NodeJS.ProcessEnv = process.env): Promise<{ stop(): Promise<void> }> => {
   const config = loadConfig(persistenceConfigSchema, env);
   const service = createService('persistence', config);
@@ -27,8 +38,9 @@ export const runPersistence = async (env: NodeJS.ProcessEnv = process.env): Prom
   const pool = createPool({ databaseUrl: config.DATABASE_URL, max: config.PERSISTENCE_DATABASE_POOL_SIZE, applicationName: 'rivulet-persistence' });
   service.onStop({ stop: () => pool.end() });
   const worker = service.worker(persistenceWorkerOptions(pool));
+  const usage = service.worker(usageWorkerOptions(pool));
   await service.serve({ postgres: async () => void (await pool.query('SELECT 1')) });
-  await worker.start();
-  service.logger.info({ group: PERSISTENCE_GROUP }, 'persistence worker consuming');
+  await Promise.all([worker.start(), usage.start()]);
+  service.logger.info({ groups: [PERSISTENCE_GROUP, USAGE_GROUP] }, 'persistence worker consuming');
   return { stop: () => service.stop() };
 };

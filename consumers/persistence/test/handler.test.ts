@@ -38,7 +38,7 @@ const replyEnd = (overrides: Partial<ReplyEndPayload> = {}): EventRecords['reply
   payload: {
     requestId: 'r1', kind: 'chat', attemptId: 'attempt-1', conversationId: 'c1', messageId: 'r1:assistant', status: 'done',
     content: 'An event-driven AI backend [1].', finishReason: 'stop', model: 'gpt-test', provider: 'openai',
-    usage: { inputTokens: 410, outputTokens: 12 }, latencyMs: 2000, costUsd: 0.0004, error: null,
+    usage: { inputTokens: 410, outputTokens: 12 }, servedBy: ['openai-mini'], latencyMs: 2000, costUsd: 0.0004, error: null,
     sources: [{ n: 1, documentId: 'doc-1', chunkId: 'chunk-1', title: 'Readme', score: 0.82, snippet: 'Rivulet is…' }],
     ...overrides,
   },

@@ -8,8 +8,8 @@ import { loadConfig } from '@rivulet/config';
 import { deleteTopics, ensureTopics, type AnyOutgoingEvent } from '@rivulet/kafka';
 import { TOPIC_SPECS, TOPICS, topicConfig, type EventRecords, type MessagePersisted, type Source } from '@rivulet/schemas';
 import { createService } from '@rivulet/service';
-import { conversationExists, createPool, listMessages, migrate, type Pool } from '@rivulet/store';
-import { persistenceConfigSchema, persistenceWorkerOptions, PERSISTENCE_GROUP } from '../src/index.js';
+import { conversationExists, createPool, listMessages, migrate, usageByDay, withTenant, type Pool } from '@rivulet/store';
+import { persistenceConfigSchema, persistenceWorkerOptions, usageWorkerOptions, PERSISTENCE_GROUP, USAGE_GROUP } from '../src/index.js';
 
 const hex = (): string => randomBytes(4).toString('hex');
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://rivulet:rivulet@127.0.0.1:5432/rivulet';
@@ -21,7 +21,7 @@ const config = loadConfig(persistenceConfigSchema, {
   KAFKA_SESSION_TIMEOUT: '6s', KAFKA_HEARTBEAT_INTERVAL: '1s',
 });
 const service = createService('persistence-test', config, { exit: () => undefined });
-const topics = [TOPICS.chatRequests, TOPICS.replies, TOPICS.messagesPersisted, TOPICS.deadLetter];
+const topics = [TOPICS.chatRequests, TOPICS.replies, TOPICS.messagesPersisted, TOPICS.usage, TOPICS.deadLetter];
 const schemas: string[] = [];
 const pools: Pool[] = [];
 const persisted: MessagePersisted[] = [];
@@ -43,6 +43,21 @@ const waitFor = async (probe: () => Promise<boolean> | boolean, description: str
   while (!(await probe())) {
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${description}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+};
+
+/** Whether the group has committed every event published so far on `topic`. */
+const caughtUpTopic = async (groupId: string, topicName: string): Promise<boolean> => {
+  const admin = service.kafka.admin();
+  await admin.connect();
+  try {
+    const topic = prefix + topicName;
+    const ends = await admin.fetchTopicOffsets(topic);
+    const committed = (await admin.fetchOffsets({ groupId: prefix + groupId, topics: [topic] }))[0]?.partitions ?? [];
+    return ends.every((end) => Number(end.high) === Number(end.low)
+      || Number(committed.find((partition) => partition.partition === end.partition)?.offset ?? -1) >= Number(end.high));
+  } finally {
+    await admin.disconnect();
   }
 };
 
@@ -113,7 +128,7 @@ const replyEnd = (requestId: string, conversationId: string, { kind = 'chat', st
     payload: {
       requestId, kind, attemptId: 'attempt-1', conversationId, messageId: `${requestId}:assistant`, status,
       content: status === 'done' ? `answer ${requestId} [1]` : '', finishReason: status === 'done' ? 'stop' : 'error',
-      model: 'gpt-test', provider: 'local', usage: { inputTokens: 300, outputTokens: 20 }, latencyMs: 1500, costUsd: null,
+      model: 'gpt-test', provider: 'local', usage: { inputTokens: 300, outputTokens: 20 }, servedBy: ['local'], latencyMs: 1500, costUsd: null,
       error: status === 'done' ? null : { code: 'provider_unavailable', message: 'Try again later.', retryable: true, retryAfterMs: null },
       sources: [source],
     },
@@ -124,7 +139,7 @@ const replyDelta = (requestId: string): AnyOutgoingEvent<EventRecords> => ({
   topic: TOPICS.replies, type: 'reply-delta', key: requestId, partition: 0,
   value: {
     eventId: randomUUID(), tenantId, correlationId: requestId, occurredAt: acceptedAt + 500,
-    payload: { requestId, attemptId: 'attempt-1', seq: 0, content: `answer ${requestId}`, reset: false, sources: [source] },
+    payload: { requestId, attemptId: 'attempt-1', seq: 0, content: `answer ${requestId}`, reset: false, sources: [source], failover: null },
   },
 });
 
@@ -156,8 +171,8 @@ test('each event delivered three times, the answer published first: one question
   assert.equal(messages[0]!.createdAt, new Date(acceptedAt).toISOString(), 'the question at the request\'s acceptance');
   assert.equal(messages[1]!.createdAt, new Date(acceptedAt + 1500).toISOString(), 'the answer at the reply-end');
   assert.deepEqual(messages[1]!.metadata.sources, [source]);
-  const { rows } = await pool.query<{ role: string; count: number }>(
-    `SELECT role, count(*)::int AS count FROM messages WHERE tenant_id = $1 GROUP BY role ORDER BY role`, [tenantId]);
+  const { rows } = await withTenant(pool, tenantId, (client) => client.query<{ role: string; count: number }>(
+    `SELECT role, count(*)::int AS count FROM messages WHERE tenant_id = $1 GROUP BY role ORDER BY role`, [tenantId]));
   assert.deepEqual(rows, [{ role: 'assistant', count: 1 }, { role: 'user', count: 2 }], 'r1 question and answer, r-error question: nothing else');
   assert.equal(await conversationExists(pool, tenantId, 'c-search'), false, 'a search is not a conversation');
   assert.deepEqual((await listMessages(pool, tenantId, 'c-error')).map((message) => message.id), ['r-error:user']);
@@ -185,6 +200,45 @@ test('replaying both topics from the start into an empty database rebuilds the s
   const strip = (messages: Awaited<ReturnType<typeof listMessages>>) => messages.map(({ id, role, content, createdAt, tokens }) => ({ id, role, content, createdAt, tokens }));
   assert.deepEqual(strip(await listMessages(empty, tenantId, 'c1')), strip(await listMessages(pool, tenantId, 'c1')));
   assert.deepEqual(strip(await listMessages(empty, tenantId, 'c-error')), strip(await listMessages(pool, tenantId, 'c-error')));
-  const { rows } = await empty.query<{ count: number }>('SELECT count(*)::int AS count FROM conversations WHERE tenant_id = $1', [tenantId]);
+  const { rows } = await withTenant(empty, tenantId, (client) => client.query<{ count: number }>('SELECT count(*)::int AS count FROM conversations WHERE tenant_id = $1', [tenantId]));
   assert.equal(rows[0]!.count, 2, 'c1 and c-error, created by the worker');
+});
+
+const usageEvent = (requestId: string, attemptId: string, fields: Partial<EventRecords['usage-recorded']['payload']>, occurredAt: number): AnyOutgoingEvent<EventRecords> => ({
+  topic: TOPICS.usage, type: 'usage-recorded', key: tenantId,
+  value: {
+    eventId: randomUUID(), tenantId, correlationId: requestId, occurredAt,
+    payload: {
+      requestId, attemptId, apiKeyId: 'key-1', requestedModel: 'auto', model: 'gpt-test', provider: 'openai', servedBy: ['primary'],
+      inputTokens: 100, outputTokens: 10, costUsd: 0.001, latencyMs: 900, outcome: 'done', errorCode: null, ...fields,
+    },
+  },
+});
+
+test('usage events, each delivered twice, add up once per attempt into the tenant\'s day and model totals', async () => {
+  const usagePool = await database();
+  const worker = service.worker(usageWorkerOptions(usagePool));
+  await worker.start();
+  const day = Date.UTC(2026, 10, 26, 23, 59);
+  const nextDay = Date.UTC(2026, 10, 27, 0, 1);
+  const events = [
+    usageEvent('u1', 'a1', {}, day),
+    // A regeneration after a crash: a second attempt of the same request, billed too.
+    usageEvent('u1', 'a2', { outputTokens: 12 }, day),
+    usageEvent('u2', 'a1', { outcome: 'cancelled', errorCode: 'cancelled', outputTokens: 3, costUsd: 0.0005 }, day),
+    usageEvent('u3', 'a1', { outcome: 'budget_exceeded', errorCode: 'budget_exceeded', model: '', provider: '', servedBy: [], inputTokens: 0, outputTokens: 0, costUsd: null }, day),
+    usageEvent('u4', 'a1', { model: 'local-small', provider: 'local', costUsd: null }, nextDay),
+  ];
+  await service.producer.send(events);
+  await service.producer.send(events);
+  await waitFor(async () => (await usageByDay(usagePool, { tenantId, from: '2026-11-26', to: '2026-11-27' })).length === 3, 'the usage totals');
+  await waitFor(() => caughtUpTopic(USAGE_GROUP, TOPICS.usage), 'the usage worker to commit every event');
+  assert.deepEqual(await usageByDay(usagePool, { tenantId, from: '2026-11-26', to: '2026-11-27' }), [
+    { day: '2026-11-26', model: 'auto', requests: 1, failed: 1, inputTokens: 0, outputTokens: 0, costUsd: 0, unpriced: 0 },
+    { day: '2026-11-26', model: 'gpt-test', requests: 3, failed: 1, inputTokens: 300, outputTokens: 25, costUsd: 0.0025, unpriced: 0 },
+    { day: '2026-11-27', model: 'local-small', requests: 1, failed: 0, inputTokens: 100, outputTokens: 10, costUsd: 0, unpriced: 1 },
+  ]);
+  assert.deepEqual(await usageByDay(usagePool, { tenantId: 'another-tenant', from: '2026-11-26', to: '2026-11-27' }), [], 'another tenant sees none of it');
+  assert.deepEqual(await usageByDay(usagePool, { tenantId, from: '2026-11-28', to: '2026-11-30' }), []);
+  assert.deepEqual(deadLetters, [], 'nothing dead-lettered');
 });

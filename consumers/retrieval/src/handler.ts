@@ -75,7 +75,7 @@ export const createRetrievalHandler = ({
           ...envelopeFrom(event),
           payload: {
             requestId: request.requestId, kind: 'search', attemptId: newAttemptId(), conversationId: request.conversationId, messageId: '',
-            status: 'done', content: '', finishReason: null, model: '', provider: '', usage: { inputTokens: 0, outputTokens: 0 },
+            status: 'done', content: '', finishReason: null, model: '', provider: '', usage: { inputTokens: 0, outputTokens: 0 }, servedBy: [],
             // From the ingress's acceptance when the request carries it; events from before acceptedAt existed count from this stage.
             latencyMs: Math.max(0, finished - (request.acceptedAt ?? event.occurredAt)), costUsd: null, error: null,
             sources: chunks.map((chunk, index) => ({ n: index + 1, documentId: chunk.documentId, chunkId: chunk.chunkId, title: chunk.title, score: chunk.score, snippet: chunk.snippet })),

@@ -68,7 +68,7 @@ test('search: one reply-end with the sources, to the request\'s replies partitio
   assert.ok(output.type === 'reply-end');
   assert.deepEqual(output.value.payload, {
     requestId: request.requestId, kind: 'search', attemptId: 'attempt-1', conversationId: request.conversationId, messageId: '',
-    status: 'done', content: '', finishReason: null, model: '', provider: '', usage: { inputTokens: 0, outputTokens: 0 },
+    status: 'done', content: '', finishReason: null, model: '', provider: '', usage: { inputTokens: 0, outputTokens: 0 }, servedBy: [],
     latencyMs: 35, costUsd: null, error: null,
     sources: [
       { n: 1, documentId: 'doc-1', chunkId: 'doc-1:0', title: 'Keys', score: 0.91, snippet: 'Rotate keys…' },

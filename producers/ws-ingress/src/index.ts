@@ -10,3 +10,6 @@ export { StatusRouter, type IngestStatusFrame, type StatusTarget, type Watch } f
 export { statusGroupId } from './status/status-feed.js';
 export { CLOSE_SLOW_CONSUMER, CLOSE_UNAUTHORIZED } from './ws/session.js';
 export { WEBSOCKET_PATH } from './ws/websocket-endpoint.js';
+export { chainApiKeyStores } from './auth.js';
+export { databaseApiKeyStore, type DatabaseApiKeyStore, type DatabaseApiKeyStoreOptions } from './auth/database-api-key-store.js';
+export { createRateLimiter, createRateLimiterRedis, redisRateLimitStore, type RateLimiter } from './limits/index.js';

@@ -8,7 +8,7 @@ import { ConfigError, type Environment } from '@rivulet/config';
 import { createService } from '@rivulet/service';
 import { loadThreadedOnnxEmbeddingModel, type EmbeddingModel } from '@rivulet/embedding';
 import { TOPIC_SPECS, TOPICS } from '@rivulet/schemas';
-import { conversationExists, createConversation, createPool, listConversations, listMessages } from '@rivulet/store';
+import { conversationExists, createConversation, createPool, listConversations, listMessages, usageByDay } from '@rivulet/store';
 import { chainApiKeyStores, staticApiKeyStore } from './auth.js';
 import { databaseApiKeyStore } from './auth/database-api-key-store.js';
 import { DEVELOPMENT_API_KEY, loadIngressConfig, type IngressConfig } from './config.js';
@@ -21,13 +21,14 @@ import { createReplyFeed } from './chat/reply-feed.js';
 import { leaseReplyPartition } from './chat/reply-partition.js';
 import { ReplyRouter } from './chat/reply-router.js';
 import { createChatRoutes, type TextEmbedder } from './http/chat-routes.js';
+import { createUsageRoutes } from './http/usage-routes.js';
 import { createDocumentRoutes } from './http/document-routes.js';
 import { createIngressServer } from './http/server.js';
 import { createRateLimiter, createRateLimiterRedis, redisRateLimitStore } from './limits/index.js';
 import { createIngressMetrics } from './metrics.js';
 import { createStatusFeed } from './status/status-feed.js';
 import { StatusRouter } from './status/status-router.js';
-import { createWebSocketEndpoint } from './ws/websocket-endpoint.js';
+import { createWebSocketEndpoint, type WebSocketEndpoint } from './ws/websocket-endpoint.js';
 
 export interface RunIngressOptions {
   /** Called after a SIGTERM/SIGINT shutdown with the exit code; default `process.exit`. */
@@ -70,6 +71,8 @@ export const runIngress = async (env: Environment = process.env, { exit }: RunIn
     });
 
     const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2 });
+    // Without a listener ioredis prints every failed reconnect to stderr as an unhandled error.
+    redis.on('error', (error: Error) => logger.debug({ error: error.message }, 'redis (reply partitions, cancel): error (reconnecting)'));
     service.onStop({ stop: () => Promise.resolve(redis.disconnect()) });
     await redis.connect();
     // Keys from `rivulet keys create`, after the static RIVULET_API_KEYS. Revocations arrive on a
@@ -78,9 +81,14 @@ export const runIngress = async (env: Environment = process.env, { exit }: RunIn
     keySubscriber.on('error', (error: Error) => logger.warn({ error }, 'API key revocation subscriber: Redis error (reconnecting)'));
     service.onStop({ stop: () => Promise.resolve(keySubscriber.disconnect()) });
     await keySubscriber.connect();
+    // A revocation also closes the key's open sockets (bound below, once the endpoint exists).
+    const openSockets: { closeSessionsOfKey: WebSocketEndpoint['closeSessionsOfKey'] } = { closeSessionsOfKey: () => 0 };
     const databaseKeys = databaseApiKeyStore({
       pool, redis: keySubscriber, prefix: config.KAFKA_TOPIC_PREFIX, cacheMs: API_KEY_CACHE_MS,
-      onRevoked: (keyId) => logger.info({ keyId }, 'API key revoked; refused from now on'),
+      onRevoked: (keyId) => {
+        const closed = openSockets.closeSessionsOfKey(keyId);
+        logger.info({ keyId, closedWebSockets: closed }, 'API key revoked; refused from now on');
+      },
     });
     service.onStop(databaseKeys);
     await databaseKeys.start();
@@ -183,6 +191,7 @@ export const runIngress = async (env: Environment = process.env, { exit }: RunIn
       auth, documents, chat, router, logger, ingressMetrics, isAccepting, rateLimiter,
       maxFrameBytes: config.WS_MAX_FRAME_BYTES, authTimeoutMs: config.WS_AUTH_TIMEOUT, maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
     });
+    openSockets.closeSessionsOfKey = websockets.closeSessionsOfKey;
     const server = createIngressServer({
       documents: createDocumentRoutes({ documents, auth, rateLimiter, maxDocumentBytes: config.INGEST_MAX_DOCUMENT_BYTES }),
       chat: createChatRoutes({
@@ -195,6 +204,7 @@ export const runIngress = async (env: Environment = process.env, { exit }: RunIn
           },
         },
       }),
+      usage: createUsageRoutes({ auth, usage: { byDay: (tenantId, range) => usageByDay(pool, { tenantId, ...range }) } }),
       readiness, isAccepting, metrics, ingressMetrics, logger, onUpgrade: websockets.handleUpgrade,
     });
     await new Promise<void>((resolve, reject) => {

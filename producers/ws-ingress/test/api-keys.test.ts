@@ -63,10 +63,14 @@ test('a database key authenticates on HTTP and WebSocket, and the static keys st
   assert.equal(await documentStatus(first, 'rvt_unknown'), 401, 'a cached refusal is still a refusal');
 });
 
-test('a revoked key is refused within a second by an ingress that had it cached', async () => {
+test('a revoked key is refused within a second by an ingress that had it cached, and its open sockets are closed', async () => {
   const { id, key } = await newKey();
   assert.equal(await documentStatus(second, key), 404);
   assert.equal(await documentStatus(first, key), 404);
+  const open = await connect(second, key);
+  await open.next((frame) => frame.type === 'ready');
+  const bystander = await connect(second, second.keys.a);
+  await bystander.next((frame) => frame.type === 'ready');
 
   // Revoked in the database only: the second ingress answers from its cache, so the refusal
   // below can only be the broadcast's doing.
@@ -78,6 +82,9 @@ test('a revoked key is refused within a second by an ingress that had it cached'
   await waitFor(async () => (await documentStatus(second, key)) === 401, { timeoutMs: 1_000, intervalMs: 20, description: 'the second ingress to refuse the revoked key' });
   const elapsedMs = Date.now() - revokedAt;
   assert.ok(elapsedMs < 1_000, `refused after ${elapsedMs} ms`);
+  assert.equal((await open.closed(1_000)).code, 4401, 'the socket opened before the revocation is closed');
+  bystander.send({ type: 'ping' });
+  await bystander.next((frame) => frame.type === 'pong');
 
   assert.equal(await documentStatus(first, key), 401, 'and the first ingress too');
   const socket = await connect(second, key);

@@ -34,7 +34,7 @@ const setup = ({ timeoutMs = 60_000, failPublish = false } = {}) => {
 const recorder = () => {
   const calls: string[] = [];
   const listener: ReplyListener = {
-    sources: () => calls.push('sources'), delta: (text) => calls.push(`delta:${text}`), reset: () => calls.push('reset'),
+    sources: () => calls.push('sources'), delta: (text) => calls.push(`delta:${text}`), reset: () => calls.push('reset'), failover: () => calls.push('failover'),
     done: () => calls.push('done'), error: (error) => calls.push(`error:${error.code}`),
   };
   return { calls, listener };
@@ -64,7 +64,7 @@ test('replies are held until the caller opens the request, so nothing overtakes 
   const { service, router } = setup();
   const { calls, listener } = recorder();
   const accepted = await service.submit(principal, chatFrameSubmission({ message: 'x' }, 'f'), listener);
-  router.deliver({ eventId: 'e', tenantId: 't', correlationId: 'c', occurredAt: 0, payload: { requestId: accepted.requestId, attemptId: 'a', seq: 0, content: 'Hi', reset: false, sources: [] } });
+  router.deliver({ eventId: 'e', tenantId: 't', correlationId: 'c', occurredAt: 0, payload: { requestId: accepted.requestId, attemptId: 'a', seq: 0, content: 'Hi', reset: false, sources: [], failover: null } });
   assert.deepEqual(calls, []);
   accepted.open();
   assert.deepEqual(calls, ['sources', 'delta:Hi']);

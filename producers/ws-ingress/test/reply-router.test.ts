@@ -5,12 +5,12 @@ import { ReplyRouter, type ReplyListener } from '../src/chat/reply-router.js';
 
 const envelope = { eventId: 'e', tenantId: 't', correlationId: 'r1', occurredAt: 0 };
 const delta = (attemptId: string, seq: number, content: string, sources: ReplyDelta['payload']['sources'] = null): ReplyDelta =>
-  ({ ...envelope, payload: { requestId: 'r1', attemptId, seq, content, reset: false, sources: seq === 0 ? sources ?? [] : sources } });
+  ({ ...envelope, payload: { requestId: 'r1', attemptId, seq, content, reset: false, sources: seq === 0 ? sources ?? [] : sources, failover: null } });
 const end = (attemptId: string, content: string, status: 'done' | 'error' = 'done'): ReplyEnd => ({
   ...envelope,
   payload: {
     requestId: 'r1', kind: 'chat', attemptId, conversationId: 'c1', messageId: 'm1', status, content, finishReason: 'stop', model: 'm', provider: 'p',
-    usage: { inputTokens: 1, outputTokens: 2 }, latencyMs: 3, costUsd: null, sources: [],
+    usage: { inputTokens: 1, outputTokens: 2 }, servedBy: [], latencyMs: 3, costUsd: null, sources: [],
     error: status === 'error' ? { code: 'provider_unavailable', message: 'down', retryable: true, retryAfterMs: null } : null,
   },
 });
@@ -21,6 +21,7 @@ const recorder = () => {
     sources: (sources) => calls.push(`sources:${sources.length}`),
     delta: (content) => calls.push(`delta:${content}`),
     reset: () => calls.push('reset'),
+    failover: (marker) => calls.push(`failover:${marker.from}>${marker.to}`),
     done: (payload) => calls.push(`done:${payload.content}`),
     error: (error) => calls.push(`error:${error.code}`),
   };

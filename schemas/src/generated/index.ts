@@ -22,6 +22,8 @@ import { REPLY_DELTA_SCHEMA } from './reply-delta.js';
 import type { ReplyDelta } from './reply-delta.js';
 import { REPLY_END_SCHEMA } from './reply-end.js';
 import type { ReplyEnd } from './reply-end.js';
+import { USAGE_RECORDED_SCHEMA } from './usage-recorded.js';
+import type { UsageRecorded } from './usage-recorded.js';
 
 export type { ChatRequestReceived, ChatRequestReceivedPayload } from './chat-request-received.js';
 export type { ChunkCreated, ChunkCreatedPayload } from './chunk-created.js';
@@ -32,8 +34,9 @@ export type { DocumentReceived, DocumentReceivedPayload } from './document-recei
 export type { EventDeadLettered, EventDeadLetteredPayload } from './event-dead-lettered.js';
 export type { MessagePersisted, MessagePersistedPayload } from './message-persisted.js';
 export type { QueryEmbedded, QueryEmbeddedPayload } from './query-embedded.js';
-export type { ReplyDelta, ReplyDeltaPayload } from './reply-delta.js';
+export type { ReplyDelta, ReplyDeltaPayload, Failover } from './reply-delta.js';
 export type { ReplyEnd, ReplyEndPayload, Usage } from './reply-end.js';
+export type { UsageRecorded, UsageRecordedPayload } from './usage-recorded.js';
 export type { ChatRequest, ChatTurn, ReplyRoute, Chunk, Embedding, ErrorDetail, Source } from './shared.js';
 
 /** Event type name to the TypeScript type of its Avro record (the whole envelope). */
@@ -49,6 +52,7 @@ export interface EventRecords {
   'query-embedded': QueryEmbedded;
   'reply-delta': ReplyDelta;
   'reply-end': ReplyEnd;
+  'usage-recorded': UsageRecorded;
 }
 
 /** Event type name to its registry subject (the record's full name) and Avro schema. */
@@ -64,4 +68,5 @@ export const EVENT_SCHEMAS = {
   'query-embedded': { subject: 'dev.rivulet.events.QueryEmbedded', schema: QUERY_EMBEDDED_SCHEMA },
   'reply-delta': { subject: 'dev.rivulet.events.ReplyDelta', schema: REPLY_DELTA_SCHEMA },
   'reply-end': { subject: 'dev.rivulet.events.ReplyEnd', schema: REPLY_END_SCHEMA },
+  'usage-recorded': { subject: 'dev.rivulet.events.UsageRecorded', schema: USAGE_RECORDED_SCHEMA },
 } as const;

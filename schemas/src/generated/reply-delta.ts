@@ -30,6 +30,20 @@ export interface ReplyDeltaPayload {
   reset: boolean;
   /** Set on the first delta of each attempt (seq 0) so the ingress can send the `sources` frame before the first `delta`; null on every other delta. An empty list means no sources. */
   sources: Source[] | null;
+  /** Set on a delta that marks a failover (its content may be empty); null on every other delta. */
+  failover: Failover | null;
+}
+
+/** The model router switched deployment within one answer. */
+export interface Failover {
+  /** The deployment that failed (a name from the router configuration). */
+  from: string;
+  /** The deployment that serves from here on. */
+  to: string;
+  /** Why: the failed deployment's error code (`provider_unavailable`, `timeout`, `rate_limited`) or `circuit_open`. */
+  reason: string;
+  /** True when text had already been sent: the new deployment continues the answer from it (content before this delta stays valid). */
+  afterOutput: boolean;
 }
 
 /** The Avro schema of reply-delta, as written in avro/reply-delta.avsc. */
@@ -145,6 +159,41 @@ export const REPLY_DELTA_SCHEMA: AvroRecordSchema = {
             ],
             "default": null,
             "doc": "Set on the first delta of each attempt (seq 0) so the ingress can send the `sources` frame before the first `delta`; null on every other delta. An empty list means no sources."
+          },
+          {
+            "name": "failover",
+            "type": [
+              "null",
+              {
+                "type": "record",
+                "name": "Failover",
+                "doc": "The model router switched deployment within one answer.",
+                "fields": [
+                  {
+                    "name": "from",
+                    "type": "string",
+                    "doc": "The deployment that failed (a name from the router configuration)."
+                  },
+                  {
+                    "name": "to",
+                    "type": "string",
+                    "doc": "The deployment that serves from here on."
+                  },
+                  {
+                    "name": "reason",
+                    "type": "string",
+                    "doc": "Why: the failed deployment's error code (`provider_unavailable`, `timeout`, `rate_limited`) or `circuit_open`."
+                  },
+                  {
+                    "name": "afterOutput",
+                    "type": "boolean",
+                    "doc": "True when text had already been sent: the new deployment continues the answer from it (content before this delta stays valid)."
+                  }
+                ]
+              }
+            ],
+            "default": null,
+            "doc": "Set on a delta that marks a failover (its content may be empty); null on every other delta."
           }
         ]
       },

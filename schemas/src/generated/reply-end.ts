@@ -40,6 +40,8 @@ export interface ReplyEndPayload {
   provider: string;
   /** Token usage; zeros when no provider answered. Budget accounting reads it. */
   usage: Usage;
+  /** The router deployments that produced this answer's text, in order: more than one after a mid-stream failover. Empty when none answered or for events written before the field existed. */
+  servedBy: string[];
   /** From the request's acceptance by the ingress (its occurredAt) to this event. */
   latencyMs: number;
   /** Estimated cost in US dollars, when the model's prices are known. */
@@ -169,6 +171,15 @@ export const REPLY_END_SCHEMA: AvroRecordSchema = {
               ]
             },
             "doc": "Token usage; zeros when no provider answered. Budget accounting reads it."
+          },
+          {
+            "name": "servedBy",
+            "type": {
+              "type": "array",
+              "items": "string"
+            },
+            "default": [],
+            "doc": "The router deployments that produced this answer's text, in order: more than one after a mid-stream failover. Empty when none answered or for events written before the field existed."
           },
           {
             "name": "latencyMs",

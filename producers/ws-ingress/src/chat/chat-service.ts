@@ -103,6 +103,7 @@ const gate = (listener: ReplyListener, onTerminal: () => void): { listener: Repl
       sources: (sources) => call(() => listener.sources(sources)),
       delta: (content) => call(() => listener.delta(content)),
       reset: () => call(() => listener.reset()),
+      failover: (marker) => call(() => listener.failover(marker)),
       done: (payload) => {
         onTerminal();
         call(() => listener.done(payload));

@@ -5,6 +5,7 @@ import type { ReplyDelta, ReplyEnd, Source } from '@rivulet/schemas';
 import type { ErrorBody } from '../errors.js';
 
 export type ReplyEndPayload = ReplyEnd['payload'];
+export type FailoverMarker = NonNullable<ReplyDelta['payload']['failover']>;
 
 /** What a waiting request is told. Exactly one of `done` or `error` is called, once. */
 export interface ReplyListener {
@@ -12,6 +13,8 @@ export interface ReplyListener {
   delta(content: string): void;
   /** A new generation attempt replaces one whose text was already delivered: discard that text. */
   reset(): void;
+  /** The model router switched deployment; with `afterOutput` the text so far stays and the answer continues. */
+  failover(marker: FailoverMarker): void;
   done(payload: ReplyEndPayload): void;
   error(error: ErrorBody): void;
 }
@@ -83,6 +86,7 @@ export class ReplyRouter {
         entry.listener.sources(payload.sources ?? []);
         entry.delivered = true;
       }
+      if (payload.failover !== null) entry.listener.failover(payload.failover);
       if (payload.content.length > 0) {
         entry.listener.delta(payload.content);
         entry.delivered = true;

@@ -50,7 +50,7 @@ const collect = (): { listener: ReplyListener; result: Promise<ReplyEndPayload> 
   });
   return {
     result,
-    listener: { sources: () => undefined, delta: () => undefined, reset: () => undefined, done: resolve, error: (error) => reject(httpError(error)) },
+    listener: { sources: () => undefined, delta: () => undefined, reset: () => undefined, failover: () => undefined, done: resolve, error: (error) => reject(httpError(error)) },
   };
 };
 
@@ -101,6 +101,11 @@ export const createChatRoutes = ({ chat, auth, conversations, embedder, maxBuffe
           begin();
           streamed = true;
           write(chunkObject(requestId, created, submission.model, { content }));
+        },
+        failover: (marker) => {
+          begin();
+          // An extension chunk: no choices, so OpenAI clients skip it; Rivulet clients read `rivulet_failover`.
+          write({ ...chunkObject(requestId, created, submission.model, {}), choices: [], rivulet_failover: marker });
         },
         reset: () => {
           // SSE cannot take text back: end this stream with a retryable error (the answer is still stored).

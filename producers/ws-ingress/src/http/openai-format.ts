@@ -88,6 +88,7 @@ export const completionObject = (requestId: string, created: number, payload: Re
   conversation_id: payload.conversationId,
   sources: payload.sources,
   provider: payload.provider,
+  served_by: payload.servedBy,
 });
 
 export const chunkObject = (

@@ -8,11 +8,13 @@ import type { IngressMetrics } from '../metrics.js';
 import type { ChatRoutes } from './chat-routes.js';
 import { sendChatPage } from './page/chat-page.js';
 import type { DocumentRoutes, RouteRequest } from './document-routes.js';
+import type { UsageRoutes } from './usage-routes.js';
 import { sendError, sendJson } from './http-io.js';
 
 export interface IngressServerOptions {
   documents: DocumentRoutes;
   chat: ChatRoutes;
+  usage: UsageRoutes;
   /** Same checks as the ops server's /ready. */
   readiness: Readonly<Record<string, ReadinessCheck>>;
   /** False once shutdown began: /ready answers 503 `draining`. */
@@ -29,7 +31,7 @@ const DOCUMENT_PREFIX = '/v1/documents/';
 const CONVERSATION_MESSAGES = /^\/v1\/conversations\/([^/]+)\/messages$/;
 
 export const createIngressServer = ({
-  documents, chat, readiness, isAccepting, metrics, ingressMetrics, logger, onUpgrade, readinessTimeoutMs = 2000,
+  documents, chat, usage, readiness, isAccepting, metrics, ingressMetrics, logger, onUpgrade, readinessTimeoutMs = 2000,
 }: IngressServerOptions): Server => {
   const log = logger.child({ component: 'http' });
 
@@ -72,6 +74,8 @@ export const createIngressServer = ({
         return only('/v1/search', ['POST'], () => chat.search(route));
       case '/v1/embeddings':
         return only('/v1/embeddings', ['POST'], () => chat.embeddings(route));
+      case '/v1/usage':
+        return only('/v1/usage', ['GET'], () => usage.get(route));
       case '/v1/conversations':
         return only('/v1/conversations', ['GET'], () => chat.listConversations(route));
       case '/v1/ws':

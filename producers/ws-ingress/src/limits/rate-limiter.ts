@@ -105,7 +105,9 @@ export const createRateLimiter = ({
       limited?.inc({ surface });
       const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
       throw new RateLimitedError(
-        `This API key is over its request rate (${principal.ratePerMinute ?? defaultPerMinute} per minute); retry in ${seconds} s.`,
+        fallingBack && redisDownPolicy === 'deny'
+          ? `Request rates cannot be checked right now (their store is unreachable) and this server refuses counted requests until they can; retry in ${seconds} s.`
+          : `This API key is over its request rate (${principal.ratePerMinute ?? defaultPerMinute} per minute); retry in ${seconds} s.`,
         decision.retryAfterMs,
       );
     },

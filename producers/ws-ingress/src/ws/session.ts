@@ -35,6 +35,8 @@ export interface SessionOptions {
   ingressMetrics: IngressMetrics;
   /** Counts chat, ingest and delete_document frames against the key's rate; none = unlimited. */
   rateLimiter?: RateLimiter;
+  /** Told which key a socket authenticated with (so a revocation can close it). */
+  onAuthenticated?: (socket: WebSocket, principal: ApiKeyPrincipal) => void;
 }
 
 const toBuffer = (data: RawData): Buffer =>
@@ -95,7 +97,10 @@ export const runSession = (socket: WebSocket, request: IncomingMessage, options:
     try {
       const principal = await auth.lookup(token);
       if (!principal) refuse('unauthorized: unknown or revoked API key');
-      else send({ type: 'ready', sessionId, tenant: principal.tenantId });
+      else {
+        options.onAuthenticated?.(socket, principal);
+        send({ type: 'ready', sessionId, tenant: principal.tenantId });
+      }
       return principal;
     } catch (error) {
       log.error({ error }, 'API key lookup failed');
@@ -167,12 +172,13 @@ export const runSession = (socket: WebSocket, request: IncomingMessage, options:
     const listener: ReplyListener = {
       sources: (sources) => send({ type: 'sources', id: frameId, sources }),
       delta: (content) => send({ type: 'delta', id: frameId, seq: seq++, content }),
+      failover: (marker) => send({ type: 'failover', id: frameId, ...marker }),
       reset: () => send({ type: 'reset', id: frameId, reason: 'A worker failed while answering; the answer is being generated again. Discard the text received so far.' }),
       done: (payload) => {
         finish();
         send({
           type: 'done', id: frameId, conversationId: payload.conversationId, messageId: payload.messageId, content: payload.content,
-          model: payload.model, provider: payload.provider, usage: payload.usage, latencyMs: payload.latencyMs,
+          model: payload.model, provider: payload.provider, servedBy: payload.servedBy, usage: payload.usage, latencyMs: payload.latencyMs,
           ...(payload.costUsd === null ? {} : { costUsd: payload.costUsd }), finishReason: payload.finishReason,
         });
       },

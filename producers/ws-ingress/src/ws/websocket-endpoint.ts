@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '@rivulet/observability';
-import { runSession, type SessionOptions } from './session.js';
+import { CLOSE_UNAUTHORIZED, runSession, type SessionOptions } from './session.js';
 
 export const WEBSOCKET_PATH = '/v1/ws';
 
@@ -23,6 +23,8 @@ export interface WebSocketEndpoint {
   handleUpgrade: (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
   /** Closes every socket with 1001 (going away) and stops the heartbeat. */
   close: () => Promise<void>;
+  /** Closes the sockets authenticated with a revoked key (4401); their chats still complete and are stored. Returns how many. */
+  closeSessionsOfKey: (keyId: string) => number;
 }
 
 const rejectUpgrade = (socket: Duplex, status: number, reason: string, code: string, message: string): void => {
@@ -37,6 +39,7 @@ export const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebS
   // noServer: the HTTP server owns the port; perMessageDeflate off, so maxPayload bounds memory as written.
   const server = new WebSocketServer({ noServer: true, maxPayload: maxFrameBytes, perMessageDeflate: false, clientTracking: true });
   const alive = new WeakMap<WebSocket, boolean>();
+  const keyOf = new WeakMap<WebSocket, string>();
 
   const heartbeat = setInterval(() => {
     for (const client of server.clients) {
@@ -58,7 +61,7 @@ export const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebS
     server.handleUpgrade(request, socket, head, (client) => {
       alive.set(client, true);
       client.on('pong', () => alive.set(client, true));
-      runSession(client, request, { ...options, maxBufferedBytes });
+      runSession(client, request, { ...options, maxBufferedBytes, onAuthenticated: (socket, principal) => keyOf.set(socket, principal.keyId) });
     });
   };
 
@@ -75,5 +78,15 @@ export const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebS
     await new Promise<void>((resolve) => server.close(() => resolve()));
   };
 
-  return { handleUpgrade, close };
+  const closeSessionsOfKey = (keyId: string): number => {
+    let closed = 0;
+    for (const client of server.clients) {
+      if (keyOf.get(client) !== keyId || client.readyState !== WebSocket.OPEN) continue;
+      client.close(CLOSE_UNAUTHORIZED, 'unauthorized: the API key was revoked');
+      closed += 1;
+    }
+    return closed;
+  };
+
+  return { handleUpgrade, close, closeSessionsOfKey };
 };
