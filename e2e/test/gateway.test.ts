@@ -203,6 +203,16 @@ test('the breaker opens after failures, the open deployment is skipped, and the 
   const served = terminal(await chat({ id: 'flaky-5', message: question('Flaky question'), model: 'flaky' })) as Frame & { servedBy: string[] };
   assert.deepEqual(served.servedBy, ['flaky-primary']);
   assert.ok(await pipeline.metric('generation', 'llm_failovers_total', { reason: 'circuit_open' }) >= 1);
+  // The design's series, by their exact names.
+  assert.ok(await pipeline.metric('generation', 'llm_requests_total', { model: 'fake-flaky', status: 'error' }) >= 3);
+  assert.ok(await pipeline.metric('generation', 'llm_requests_total', { model: 'fake-flaky', status: 'success' }) >= 1);
+  assert.ok(await pipeline.metric('generation', 'llm_request_duration_seconds_count', { model: 'fake-secondary' }) >= 4);
+  assert.ok(await pipeline.metric('generation', 'llm_tokens_total', { model: 'fake-flaky', type: 'output' }) > 0);
+  assert.equal(await pipeline.metric('generation', 'active_conversations'), 0, 'nothing is being generated now');
+  const text = await (await fetch(`${pipeline.opsUrl('generation')}/metrics`)).text();
+  const buckets = [...text.matchAll(/^llm_request_duration_seconds_bucket\{[^}]*le="([^"]+)"[^}]*model="fake-flaky"[^}]*\}/gm)].map((match) => match[1]);
+  assert.deepEqual(buckets, ['0.1', '0.5', '1', '2', '5', '10', '30', '+Inf'], 'the design\'s buckets');
+  assert.match(text, /# TYPE active_conversations gauge/);
 });
 
 test('GET /v1/usage: the tenant\'s tokens and cost by model and day, from the usage topic; another tenant sees none of it', { timeout: 60_000 }, async () => {

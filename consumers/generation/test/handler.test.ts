@@ -68,7 +68,7 @@ const routerOver = (primary: ChatModel, backup?: ChatModel) => createModelRouter
 });
 
 /** A budget that admits `admit` reservations and records every settle. */
-const budgetGate = ({ admit = Number.POSITIVE_INFINITY } = {}) => {
+const budgetGate = ({ admit = Number.POSITIVE_INFINITY, standing = { tier: null as string | null, ratio: null as number | null } } = {}) => {
   const reserved: BudgetRequest[] = [];
   const settled: number[] = [];
   const gate: BudgetGate = {
@@ -83,12 +83,14 @@ const budgetGate = ({ admit = Number.POSITIVE_INFINITY } = {}) => {
       settled.push(tokens);
       return Promise.resolve({ ok: true, status: 'settled' });
     },
-    standing: () => Promise.resolve({ tier: null, ratio: null }),
+    standing: () => Promise.resolve(standing),
   };
   return { gate, reserved, settled };
 };
 
-const setup = (model: ChatModel, { firstAttempt = true, cancelAfterMs, backup, admit }: { firstAttempt?: boolean; cancelAfterMs?: number; backup?: ChatModel; admit?: number } = {}) => {
+const setup = (model: ChatModel, { firstAttempt = true, cancelAfterMs, backup, admit, router, standing }: {
+  firstAttempt?: boolean; cancelAfterMs?: number; backup?: ChatModel; admit?: number; router?: ReturnType<typeof createModelRouter>; standing?: { tier: string | null; ratio: number | null };
+} = {}) => {
   const sent: { seq: number; content: string; reset: boolean; partition: number | undefined; sources: unknown; failover: unknown }[] = [];
   const deltas = new DeltaPublisher({
     send: (events) => {
@@ -96,9 +98,9 @@ const setup = (model: ChatModel, { firstAttempt = true, cancelAfterMs, backup, a
       return new Promise((resolve) => setTimeout(resolve, 1));
     },
   });
-  const budget = budgetGate({ admit });
+  const budget = budgetGate({ admit, ...(standing ? { standing } : {}) });
   const handler = createGenerationHandler({
-    router: routerOver(model, backup),
+    router: router ?? routerOver(model, backup),
     budget: budget.gate,
     history: { load: () => Promise.resolve([{ role: 'user', content: 'earlier question' }, { role: 'assistant', content: 'earlier answer' }]) },
     cancellation: {
@@ -233,4 +235,29 @@ test('when the worker shuts down mid-stream the event is not finished, so anothe
   const { handler } = setup(fakeModel(Array.from({ length: 50 }, () => 'x'), { delayMs: 10 }).model);
   setTimeout(() => shutdown.abort(), 40);
   await assert.rejects(handler(request(), context(shutdown.signal)));
+});
+
+test('auto: a strong tier gets the strong model, but a tenant near its budget is routed to the cheap one; done says which served', async () => {
+  const cheap = fakeModel(['cheap answer']);
+  const strong = fakeModel(['strong answer']);
+  const autoRouter = () => createModelRouter({
+    config: parseRouterConfig({
+      defaultModel: 'cheap',
+      models: {
+        cheap: { deployments: [{ name: 'cheap-1', provider: 'openai-compatible', model: 'small-model', baseUrl: 'http://127.0.0.1:9/v1', contextTokens: 4096 }] },
+        strong: { deployments: [{ name: 'strong-1', provider: 'openai-compatible', model: 'big-model', baseUrl: 'http://127.0.0.1:9/v1', contextTokens: 4096 }] },
+      },
+      auto: { cheap: 'cheap', strong: 'strong', strongTiers: ['pro'], budgetReserveRatio: 0.2 },
+    }, { env: {} }),
+    createModel: (deployment) => (deployment.name === 'cheap-1' ? cheap.model : strong.model),
+  });
+  const plenty = setup(cheap.model, { router: autoRouter(), standing: { tier: 'pro', ratio: 0.9 } });
+  const rich = endOf(await plenty.handler(request({ model: 'auto' }), context()));
+  assert.deepEqual([rich.content, rich.servedBy], ['strong answer', ['strong-1']]);
+  assert.equal(plenty.budget.reserved[0]!.model, 'strong', 'the budget is counted for the router model that serves');
+
+  const nearlySpent = setup(cheap.model, { router: autoRouter(), standing: { tier: 'pro', ratio: 0.1 } });
+  const poor = endOf(await nearlySpent.handler(request({ model: 'auto' }), context()));
+  assert.deepEqual([poor.content, poor.servedBy], ['cheap answer', ['cheap-1']]);
+  assert.equal(nearlySpent.budget.reserved[0]!.model, 'cheap');
 });
