@@ -1,12 +1,13 @@
 // `rivulet budgets set/list/remove`: tenants' token budgets in PostgreSQL. The generation worker
 // reads them within a few seconds (its rules cache) and counts spending against them in Redis.
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import {
-  BUDGET_PERIODS, createPool, listTokenBudgets, removeTokenBudget, setTokenBudget, StoreError, type BudgetPeriod, type Pool, type TokenBudget,
+  BUDGET_PERIODS, listTokenBudgets, removeTokenBudget, setTokenBudget, StoreError, type BudgetPeriod, type TokenBudget,
 } from '@rivulet/store';
 import type { CliConfig } from '../context.js';
 import { say, table, warn } from '../output.js';
 import type { CommandAction } from './ask.js';
+import { positiveCount, withPool } from './database.js';
 
 export interface BudgetSelectorOptions {
   tenant: string;
@@ -18,25 +19,6 @@ export interface SetBudgetOptions extends BudgetSelectorOptions {
   tokens: number;
 }
 
-const positiveCount = (value: string): number => {
-  const parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive whole number.');
-  return parsed;
-};
-
-const withPool = async <T>(config: CliConfig, work: (pool: Pool) => Promise<T>): Promise<T> => {
-  const pool = createPool({ databaseUrl: config.DATABASE_URL, max: 1, applicationName: 'rivulet-cli' });
-  try {
-    return await work(pool);
-  } catch (error) {
-    // 42P01 undefined_table: the database has not been migrated yet.
-    if ((error as { code?: string }).code === '42P01') throw new Error('the token budget tables are missing; run `rivulet infra up` (it applies the migrations).', { cause: error });
-    throw error;
-  } finally {
-    await pool.end();
-  }
-};
-
 /** `daily token budget of tenant acme for all models` */
 const describe = ({ tenantId, period, model }: Pick<TokenBudget, 'tenantId' | 'period' | 'model'>): string =>
   `${period === 'day' ? 'daily' : 'monthly'} token budget of tenant ${tenantId} ${model === '*' ? 'for all models' : `for model ${model}`}`;
@@ -45,7 +27,7 @@ const describe = ({ tenantId, period, model }: Pick<TokenBudget, 'tenantId' | 'p
 export const setBudget = async (config: CliConfig, options: SetBudgetOptions): Promise<number> => {
   const selector = { tenantId: options.tenant, period: options.period, model: options.model };
   try {
-    const budget = await withPool(config, (pool) => setTokenBudget(pool, { ...selector, tokens: options.tokens }));
+    const budget = await withPool(config, 'token budget', (pool) => setTokenBudget(pool, { ...selector, tokens: options.tokens }));
     say(`Set the ${describe(budget)} to ${budget.tokens} tokens (UTC ${budget.period}s); running workers apply it within seconds.`);
     return 0;
   } catch (error) {
@@ -59,7 +41,7 @@ export const setBudget = async (config: CliConfig, options: SetBudgetOptions): P
 
 /** `rivulet budgets list --tenant T`: the tenant's budgets. */
 export const listBudgets = async (config: CliConfig, options: { tenant: string }): Promise<number> => {
-  const budgets = await withPool(config, (pool) => listTokenBudgets(pool, options.tenant));
+  const budgets = await withPool(config, 'token budget', (pool) => listTokenBudgets(pool, options.tenant));
   if (budgets.length === 0) {
     say(`Tenant ${options.tenant} has no token budgets (set one: rivulet budgets set --tenant ${options.tenant} --tokens <n>).`);
     return 0;
@@ -74,7 +56,7 @@ export const listBudgets = async (config: CliConfig, options: { tenant: string }
 /** `rivulet budgets remove`: removes one budget; exits 1 when there was none. */
 export const removeBudget = async (config: CliConfig, options: BudgetSelectorOptions): Promise<number> => {
   const selector = { tenantId: options.tenant, period: options.period, model: options.model };
-  const removed = await withPool(config, (pool) => removeTokenBudget(pool, selector));
+  const removed = await withPool(config, 'token budget', (pool) => removeTokenBudget(pool, selector));
   if (!removed) {
     warn(`There is no ${describe(selector)}; nothing was removed (\`rivulet budgets list --tenant ${options.tenant}\` shows them).`);
     return 1;

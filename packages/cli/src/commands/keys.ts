@@ -1,11 +1,12 @@
 // `rivulet keys create/revoke/list`: tenants and API keys in PostgreSQL (PROTOCOL.md §4). Revoking
 // also broadcasts the key id over Redis, so every running ingress refuses the key at once.
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { Redis } from 'ioredis';
-import { createApiKey, createPool, listApiKeys, revokeApiKeyEverywhere, type Pool } from '@rivulet/store';
+import { createApiKey, listApiKeys, revokeApiKeyEverywhere } from '@rivulet/store';
 import type { CliConfig } from '../context.js';
 import { say, table, warn } from '../output.js';
 import type { CommandAction } from './ask.js';
+import { positiveCount, withPool } from './database.js';
 
 export interface CreateKeyOptions {
   tenant: string;
@@ -17,26 +18,6 @@ export interface ListKeysOptions {
   tenant?: string;
 }
 
-/** Commander's parser of a count flag: a positive whole number, or a usage error naming the flag. */
-const positiveCount = (value: string): number => {
-  const parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive whole number.');
-  return parsed;
-};
-
-const withPool = async <T>(config: CliConfig, work: (pool: Pool) => Promise<T>): Promise<T> => {
-  const pool = createPool({ databaseUrl: config.DATABASE_URL, max: 1, applicationName: 'rivulet-cli' });
-  try {
-    return await work(pool);
-  } catch (error) {
-    // 42P01 undefined_table: the database has not been migrated yet.
-    if ((error as { code?: string }).code === '42P01') throw new Error('the API key tables are missing; run `rivulet infra up` (it applies the migrations).', { cause: error });
-    throw error;
-  } finally {
-    await pool.end();
-  }
-};
-
 /** `rivulet keys create`: prints a summary, then the key alone on the last line (for scripts). */
 export const createKey = async (config: CliConfig, options: CreateKeyOptions): Promise<number> => {
   const { ratePerMinute, dailyTokenBudget } = options;
@@ -45,7 +26,7 @@ export const createKey = async (config: CliConfig, options: CreateKeyOptions): P
     warn('--tenant expects a name of 1 to 128 characters.');
     return 2;
   }
-  const created = await withPool(config, (pool) => createApiKey(pool, { tenantId, ratePerMinute, dailyTokenBudget }));
+  const created = await withPool(config, 'API key', (pool) => createApiKey(pool, { tenantId, ratePerMinute, dailyTokenBudget }));
   const limits = [
     ratePerMinute === undefined ? undefined : `${ratePerMinute} requests/minute`,
     dailyTokenBudget === undefined ? undefined : `${dailyTokenBudget} tokens/day`,
@@ -63,7 +44,7 @@ export const revokeKey = async (config: CliConfig, id: string): Promise<number> 
   const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
   try {
     await redis.connect();
-    const revoked = await withPool(config, (pool) => revokeApiKeyEverywhere(pool, redis, { id, prefix: config.KAFKA_TOPIC_PREFIX }));
+    const revoked = await withPool(config, 'API key', (pool) => revokeApiKeyEverywhere(pool, redis, { id, prefix: config.KAFKA_TOPIC_PREFIX }));
     if (!revoked) {
       warn(`No API key has the id "${id}"; nothing was revoked (\`rivulet keys list\` shows the ids).`);
       return 1;
@@ -77,7 +58,7 @@ export const revokeKey = async (config: CliConfig, id: string): Promise<number> 
 
 /** `rivulet keys list [--tenant T]`: ids and prefixes, never keys. */
 export const listKeys = async (config: CliConfig, options: ListKeysOptions): Promise<number> => {
-  const keys = await withPool(config, (pool) => listApiKeys(pool, options.tenant));
+  const keys = await withPool(config, 'API key', (pool) => listApiKeys(pool, options.tenant));
   if (keys.length === 0) {
     say(options.tenant === undefined ? 'No API keys yet (create one: rivulet keys create --tenant <name>).' : `Tenant ${options.tenant} has no API keys.`);
     return 0;

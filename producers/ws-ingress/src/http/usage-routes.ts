@@ -1,20 +1,13 @@
 // GET /v1/usage?from=YYYY-MM-DD&to=YYYY-MM-DD: the tenant's token usage and cost per UTC day and
 // model, from the totals the usage aggregator keeps (consumers/persistence).
+import type { UsageDay } from '@rivulet/store';
 import { authenticate, type ApiKeyStore } from '../auth.js';
 import { IngressError } from '../errors.js';
 import { sendJson } from './http-io.js';
 import type { RouteRequest } from './document-routes.js';
 
-export interface UsageDayRow {
-  day: string;
-  model: string;
-  requests: number;
-  failed: number;
-  inputTokens: number;
-  outputTokens: number;
-  costUsd: number;
-  unpriced: number;
-}
+/** A tenant's totals for one UTC day and model (the store's row). */
+export type UsageDayRow = UsageDay;
 
 export interface UsageReader {
   byDay(tenantId: string, range: { from: string; to: string }): Promise<UsageDayRow[]>;
