@@ -7,6 +7,7 @@ import { worker, WORKERS } from './commands/worker.js';
 import { registerAskCommand } from './commands/ask.js';
 import { registerKeysCommand } from './commands/keys.js';
 import { registerBudgetsCommand } from './commands/budgets.js';
+import { registerStatusCommand } from './commands/status.js';
 import { ingest, type IngestOptions } from './commands/ingest.js';
 import { ingress } from './commands/ingress.js';
 import { start } from './commands/start.js';
@@ -73,6 +74,7 @@ export const main = async (argv: readonly string[]): Promise<number> => {
   registerAskCommand(program, action);
   registerKeysCommand(program, action);
   registerBudgetsCommand(program, action);
+  registerStatusCommand(program, action);
 
   program
     .command('worker')

@@ -13,3 +13,4 @@ export { ensureTopics, deleteTopics, type TopicDefinition, type TopicChange } fr
 export { checkCompatibility, type CompatibilityResult } from './compatibility.js';
 export { DEAD_LETTER_EVENT_TYPE, type DeadLetterEvent, type DeadLetterPayload } from './dead-letter.js';
 export { stopOnSignals, type Stoppable } from './shutdown.js';
+export { openClusterInspector, type ClusterInspector, type ClusterInspectorOptions, type ConsumerGroupInfo, type ConsumerGroupMember, type CommittedOffset, type TopicOffsets, type PartitionOffsets } from './cluster-inspector.js';
