@@ -141,8 +141,9 @@ test('every deployment refusing connections: exactly one provider_unavailable er
   const frames = await chat({ id: 'dead', message: question('Is anyone there?'), model: 'dead' });
   const elapsedMs = Date.now() - started;
   assert.equal(frames.filter((frame) => frame.type === 'done' || frame.type === 'error').length, 1);
-  const error = terminal(frames) as Frame & { code: string; retryable: boolean };
+  const error = terminal(frames) as Frame & { code: string; retryable: boolean; message: string };
   assert.deepEqual([error.type, error.code, error.retryable], ['error', 'provider_unavailable', true]);
+  assert.doesNotMatch(String(error.message), /127\.0\.0\.1|dead-1|dead-2|ECONNREFUSED/, 'deployments and addresses stay in the log');
   assert.equal(frames.filter((frame) => frame.type === 'delta' && frame.content !== '').length, 0);
   assert.ok(elapsedMs < 4000, `answered in ${elapsedMs} ms (connect timeout 2000 ms; refused connections fail at once)`);
   assert.equal(await budgetUsed(), usedBefore, 'nothing generated, nothing charged');
@@ -156,6 +157,14 @@ test('over budget: budget_exceeded before any provider is called', { timeout: 60
   const error = terminal(frames) as Frame & { code: string; message: string; retryAfterMs: number };
   assert.deepEqual([error.type, error.code], ['error', 'budget_exceeded'], JSON.stringify(error));
   assert.match(error.message, /daily token budget of tenant/);
+  assert.ok(error.retryAfterMs > 0, `retryAfterMs until the day ends: ${error.retryAfterMs}`);
+  const http = await fetch(`${pipeline.url}/v1/chat/completions`, {
+    method: 'POST', headers: { authorization: `Bearer ${dbKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'auto', rag: false, messages: [{ role: 'user', content: question('And over HTTP?') }] }),
+  });
+  assert.equal(http.status, 429);
+  assert.ok(Number(http.headers.get('retry-after')) >= 1, `Retry-After: ${http.headers.get('retry-after')}`);
+  assert.equal(((await http.json()) as { error: { code: string } }).error.code, 'budget_exceeded');
   assert.equal(primary.requests.length + secondary.requests.length, calls, 'no provider called');
   await rivulet(['budgets', 'set', '--tenant', dbTenant, '--tokens', '1000000']);
   await new Promise((resolve) => setTimeout(resolve, 300));
@@ -222,17 +231,17 @@ test('GET /v1/usage: the tenant\'s tokens and cost by model and day, from the us
     assert.equal(response.status, 200);
     return (await response.json()) as { tenant: string; totals: { requests: number; failed: number; inputTokens: number; outputTokens: number; costUsd: number }; models: { model: string; requests: number }[]; days: { day: string; model: string }[] };
   };
-  // Every chat of this file so far was made with the database key: 9 attempts, usage events a moment behind the answers.
+  // Every chat of this file so far was made with the database key: 10 attempts, usage events a moment behind the answers.
   const deadline = Date.now() + 20_000;
   let mine = await usage(dbKey);
-  while (mine.totals.requests < 9) {
-    assert.ok(Date.now() < deadline, `usage of 9 requests, got ${JSON.stringify(mine.totals)}`);
+  while (mine.totals.requests < 10) {
+    assert.ok(Date.now() < deadline, `usage of 10 requests, got ${JSON.stringify(mine.totals)}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
     mine = await usage(dbKey);
   }
   assert.equal(mine.tenant, dbTenant);
-  assert.equal(mine.totals.requests, 9);
-  assert.equal(mine.totals.failed, 3, 'dead, broke and cancel-me');
+  assert.equal(mine.totals.requests, 10);
+  assert.equal(mine.totals.failed, 4, 'dead, broke (WebSocket and HTTP) and cancel-me');
   assert.ok(mine.totals.inputTokens > 0 && mine.totals.outputTokens > 0 && mine.totals.costUsd > 0, JSON.stringify(mine.totals));
   assert.ok(mine.models.some(({ model }) => model === 'fake-secondary'), JSON.stringify(mine.models));
   assert.ok(mine.days.every(({ day }) => day === today));

@@ -51,6 +51,8 @@ export interface GenerationObserver {
   settleFailed(requestId: string, error: unknown): void;
   /** The budget standing could not be read for `auto`: routed as if no budget applied. */
   standingFailed(requestId: string, error: unknown): void;
+  /** Every deployment failed (or refused the request): what each did, for the log. */
+  providerFailed(requestId: string, error: RouterError): void;
 }
 
 export interface GenerationDependencies {
@@ -68,7 +70,9 @@ export interface GenerationDependencies {
   now?: () => number;
 }
 
-const silentObserver: GenerationObserver = { started: () => () => undefined, settleFailed: () => undefined, standingFailed: () => undefined };
+const silentObserver: GenerationObserver = {
+  started: () => () => undefined, settleFailed: () => undefined, standingFailed: () => undefined, providerFailed: () => undefined,
+};
 
 const asSource = (chunk: { documentId: string; chunkId: string; title: string | null; score: number; snippet: string }, index: number): Source => ({
   n: index + 1, documentId: chunk.documentId, chunkId: chunk.chunkId, title: chunk.title, score: chunk.score, snippet: chunk.snippet,
@@ -123,9 +127,12 @@ export const createGenerationHandler = (dependencies: GenerationDependencies): H
       partition: request.replyRoute.partition, reset: !firstAttempt,
     });
     let reservation: BudgetReservation | undefined;
+    /** Once per attempt: the first call replaces the hold, later ones (an error after the end) do nothing. */
     const settle = async (usedTokens: number): Promise<void> => {
       if (reservation === undefined) return;
-      const settled = await budget.settle(reservation, usedTokens);
+      const held = reservation;
+      reservation = undefined;
+      const settled = await budget.settle(held, usedTokens);
       if (!settled.ok) observer.settleFailed(request.requestId, settled.error);
     };
 
@@ -159,9 +166,11 @@ export const createGenerationHandler = (dependencies: GenerationDependencies): H
       } catch (error) {
         // Redis unreachable under the default `deny` policy: answer now rather than hold the request until its deadline.
         if (!(error instanceof BudgetError)) throw error;
-        return outputs.end({ status: 'error', finishReason: 'error', requestedModel: routerModel, error: {
-          code: 'internal', message: 'Token budgets cannot be checked right now (their store is unreachable); retry shortly.', retryable: true, retryAfterMs: 1000,
-        } }, sources);
+        const unavailable = error.code === 'budget_unavailable';
+        return outputs.end({ status: 'error', finishReason: 'error', requestedModel: routerModel, error: unavailable
+          ? { code: 'internal', message: 'Token budgets cannot be checked right now (their store is unreachable); retry shortly.', retryable: true, retryAfterMs: 1000 }
+          : { code: 'internal', message: `Token budgets could not be applied to this request; the generation log has the details under request id ${request.requestId}.`, retryable: false, retryAfterMs: null },
+        }, sources);
       }
       if (!decision.ok) {
         const { code, message, retryable, retryAfterMs } = decision.error;
@@ -184,8 +193,9 @@ export const createGenerationHandler = (dependencies: GenerationDependencies): H
           } else if (chunk.type === 'failover') {
             stream.failover({ from: chunk.from, to: chunk.to, reason: chunk.reason, afterOutput: chunk.afterOutput });
           } else {
-            await stream.flush();
+            // Settled first: the answer was generated whatever happens to its last deltas.
             await settle(chunk.usage.inputTokens + chunk.usage.outputTokens);
+            await stream.flush();
             return outputs.end({
               status: 'done', finishReason: chunk.finishReason, content, usage: chunk.usage, model: chunk.model, provider: chunk.provider,
               servedBy: chunk.servedBy, costUsd: chunk.costUsd, requestedModel: routerModel,
@@ -210,7 +220,17 @@ export const createGenerationHandler = (dependencies: GenerationDependencies): H
           return outputs.end({ ...partial, status: 'error', finishReason: 'error',
             error: { code: 'timeout', message: 'the answer did not finish before the request deadline; ask again', retryable: true, retryAfterMs: null } }, sources);
         }
-        if (error instanceof RouterError || error instanceof ProviderError) {
+        if (error instanceof RouterError) {
+          // What each deployment said (names, addresses, upstream messages) is for operators, not clients.
+          observer.providerFailed(request.requestId, error);
+          return outputs.end({ ...partial, status: 'error', finishReason: 'error', error: {
+            ...providerErrorDetail(error),
+            message: error.code === 'invalid_request'
+              ? `The model refused the request as invalid; the generation log has the details under request id ${request.requestId}.`
+              : `No model deployment could answer${content === '' ? '' : ' the rest'}; retry shortly. The generation log has the details under request id ${request.requestId}.`,
+          } }, sources);
+        }
+        if (error instanceof ProviderError) {
           return outputs.end({ ...partial, status: 'error', finishReason: 'error', error: providerErrorDetail(error) }, sources);
         }
         throw error;

@@ -57,6 +57,9 @@ export const createGenerationMetrics = (metrics: Metrics, log: GenerationMetrics
         budgetErrors.inc({ operation: 'settle' });
         log.warn({ requestId, err: error }, 'budget settle failed: the reservation lapses uncharged');
       },
+      providerFailed: (requestId, error) => {
+        log.warn({ requestId, code: error.code, steps: error.steps.map(({ deployment, outcome, reason, message }) => ({ deployment, outcome, reason, message })) }, 'no model deployment could answer');
+      },
       standingFailed: (requestId, error) => {
         budgetErrors.inc({ operation: 'standing' });
         log.warn({ requestId, err: error }, 'budget standing unavailable: auto routes as if no budget applied');

@@ -261,3 +261,18 @@ test('auto: a strong tier gets the strong model, but a tenant near its budget is
   assert.deepEqual([poor.content, poor.servedBy], ['cheap answer', ['cheap-1']]);
   assert.equal(nearlySpent.budget.reserved[0]!.model, 'cheap');
 });
+
+test('an answer whose last deltas cannot be sent is still billed once, in full, and the event fails so it is generated again', async () => {
+  const budget = budgetGate();
+  const handler = createGenerationHandler({
+    router: routerOver(fakeModel(['Rivulet ', 'is ', 'an AI backend.']).model),
+    budget: budget.gate,
+    history: { load: () => Promise.resolve([]) },
+    cancellation: { watch: () => Promise.resolve({ signal: new AbortController().signal, release: () => undefined }) },
+    attempts: { begin: () => Promise.resolve(true) },
+    deltas: new DeltaPublisher({ send: () => Promise.reject(new Error('the broker refused the batch')) }),
+    defaultMaxOutputTokens: 256, historyTokenBudget: 1000,
+  });
+  await assert.rejects(handler(request(), context()), /the broker refused the batch/);
+  assert.deepEqual(budget.settled, [45], 'settled once with the provider\'s usage (42 in, 3 out)');
+});

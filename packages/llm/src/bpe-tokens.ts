@@ -5,4 +5,8 @@
 // prompt budgets.
 import { countTokens } from 'gpt-tokenizer';
 
-export const countBpeTokens = (text: string): number => countTokens(text);
+// Text that merely contains `<|endoftext|>` and the like is counted as text: by default the
+// library throws on it, and one such document would break every question that retrieves it.
+const AS_TEXT = { disallowedSpecial: new Set<string>() };
+
+export const countBpeTokens = (text: string): number => countTokens(text, AS_TEXT);

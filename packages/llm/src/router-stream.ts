@@ -108,12 +108,10 @@ export async function* routeStream(context: RouteContext, request: RouterRequest
     if (signal.aborted) throw aborted();
     let maxOutputTokens = request.maxOutputTokens;
     if (maxOutputTokens !== undefined && last !== undefined && text !== '') {
-      maxOutputTokens -= outputTokens;
-      // The failed attempts already produced the whole allowance: the answer ends as cut by the limit.
-      if (maxOutputTokens < 1) {
-        yield endEvent(last, 'length');
-        return;
-      }
+      // What is left of the allowance. The failed part's count is an estimate, so even when it seems
+      // spent the next deployment is asked for a token: the end then comes from a provider that
+      // finished (by its limit), never from the router guessing that a cut answer was complete.
+      maxOutputTokens = Math.max(1, maxOutputTokens - outputTokens);
     }
     for (const marker of pending.splice(0)) {
       const failover = { ...marker, to: deployment.name };

@@ -82,13 +82,15 @@ test('a truncated stream (no [DONE], no message_stop) is never a clean end: fail
   assert.deepEqual(served.failovers, [{ from: 'a', to: 'claude', reason: 'provider_unavailable', afterOutput: true }]);
 });
 
-test('maxOutputTokens holds across continuation: nothing left after the failed part ends the answer with length', async () => {
+test('maxOutputTokens holds across continuation: with the allowance spent by the failed part, the next deployment is asked for one token and ends by its limit', async () => {
   first.setBehaviour({ reply: 'abcdefghijklmnop', tokens: 20, dropAfterTokens: 6 });
+  second.setBehaviour({ reply: ' more words than allowed' });
   const router = createModelRouter({ config: chatConfig([openaiOn('a', first), openaiOn('b', second)]) });
   const { end, failovers } = await route(router.stream({ messages: question, maxOutputTokens: 10, signal: signal() }));
-  assert.equal(end?.finishReason, 'length');
-  assert.equal(second.requests.length, 0);
-  assert.equal(failovers.length, 0);
+  assert.equal(end?.finishReason, 'length', 'the provider ended it by the limit');
+  assert.equal((second.requests[0]!.body as { max_completion_tokens: number }).max_completion_tokens, 1);
+  assert.deepEqual(end?.servedBy, ['a', 'b']);
+  assert.equal(failovers.length, 1);
 });
 
 // In-memory models (createModel) for what the fakes cannot say: whitespace at the cut.

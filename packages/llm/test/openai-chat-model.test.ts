@@ -57,6 +57,7 @@ test('countTokens counts with the o200k BPE tokenizer (not characters); contextT
   assert.equal(model.countTokens('Rivulet is an event-driven AI backend.'), 10);
   assert.equal(model.countTokens(''), 0);
   assert.equal(estimateTokens('a'.repeat(400)), 100, 'the rough estimate stays for streams without usage');
+  assert.ok(model.countTokens('a document quoting <|endoftext|> and <|im_start|>') > 5, 'special-token text is counted as text, not refused');
   assert.equal(model.contextTokens, 8192);
 });
 

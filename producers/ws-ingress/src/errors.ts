@@ -15,6 +15,8 @@ export interface IngressErrorOptions {
   retriable?: boolean;
   /** HTTP status; defaults from the code (invalid_request 400, not_found 404, ...). */
   httpStatus?: number;
+  /** How long the client should wait before retrying, when known: `retryAfterMs` in the body and `Retry-After` on HTTP. */
+  retryAfterMs?: number | undefined;
   cause?: unknown;
 }
 
@@ -23,13 +25,15 @@ export class IngressError extends Error {
   readonly code: ErrorCode;
   readonly retriable: boolean;
   readonly httpStatus: number;
+  readonly retryAfterMs: number | undefined;
 
-  constructor(code: ErrorCode, message: string, { retriable = false, httpStatus, cause }: IngressErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, { retriable = false, httpStatus, retryAfterMs, cause }: IngressErrorOptions = {}) {
     super(message, { cause });
     this.name = 'IngressError';
     this.code = code;
     this.retriable = retriable;
     this.httpStatus = httpStatus ?? defaultStatus[code];
+    this.retryAfterMs = retryAfterMs;
   }
 }
 
@@ -40,6 +44,8 @@ export interface ErrorBody {
   code: ErrorCode;
   message: string;
   retryable: boolean;
+  /** Set when the wait before a retry is known (rate_limited, budget_exceeded, ...). */
+  retryAfterMs?: number;
 }
 
 /** An IngressError as it is; anything else becomes `internal`, pointing at the request id in the log. */
@@ -48,4 +54,9 @@ export const toIngressError = (error: unknown, requestId: string): IngressError 
     ? error
     : new IngressError('internal', `The ingress failed unexpectedly; the log has the details under request id ${requestId}.`, { retriable: true, cause: error });
 
-export const errorBody = (error: IngressError): ErrorBody => ({ code: error.code, message: error.message, retryable: error.retriable });
+export const errorBody = (error: IngressError): ErrorBody => ({
+  code: error.code, message: error.message, retryable: error.retriable, ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+});
+
+/** `Retry-After` in whole seconds, at least 1. */
+export const retryAfterSeconds = (retryAfterMs: number): string => String(Math.max(1, Math.ceil(retryAfterMs / 1000)));

@@ -47,8 +47,13 @@ export const databaseApiKeyStore = ({
   let epoch = 0;
   let subscribed = false;
 
+  // Ids revoked while this process ran: a lookup that was in flight across a revocation answers
+  // with what the database said before it, so its answer is checked against these too.
+  const revoked = new Set<string>();
   const forget = (keyId: string): void => {
     epoch += 1;
+    revoked.add(keyId);
+    if (revoked.size > maxEntries) revoked.delete(revoked.values().next().value!);
     for (const [hash, entry] of cache) {
       if (entry.principal?.keyId === keyId) cache.delete(hash);
     }
@@ -82,7 +87,8 @@ export const databaseApiKeyStore = ({
       if (cached && cached.expiresAt > now()) return cached.principal;
       const started = epoch;
       const stored = await findApiKeyByHash(pool, hash);
-      const principal = stored && stored.revokedAt === null ? { keyId: stored.id, tenantId: stored.tenantId, ratePerMinute: stored.ratePerMinute } : undefined;
+      const principal = stored && stored.revokedAt === null && !revoked.has(stored.id)
+        ? { keyId: stored.id, tenantId: stored.tenantId, ratePerMinute: stored.ratePerMinute } : undefined;
       if (epoch === started) remember(hash, principal);
       return principal;
     },

@@ -100,7 +100,10 @@ export class ReplyRouter {
       entry.listener.done(payload);
     } else {
       const error = payload.error ?? { code: 'internal', message: 'generation failed', retryable: true, retryAfterMs: null };
-      entry.listener.error({ code: error.code as ErrorBody['code'], message: error.message, retryable: error.retryable });
+      entry.listener.error({
+        code: error.code as ErrorBody['code'], message: error.message, retryable: error.retryable,
+        ...(error.retryAfterMs === null ? {} : { retryAfterMs: error.retryAfterMs }),
+      });
     }
     return 'delivered';
   }

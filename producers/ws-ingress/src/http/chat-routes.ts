@@ -3,7 +3,7 @@ import { authenticate, type ApiKeyStore } from '../auth.js';
 import { searchSubmission } from '../chat/chat-input.js';
 import type { ChatService } from '../chat/chat-service.js';
 import type { ReplyEndPayload, ReplyListener } from '../chat/reply-router.js';
-import { IngressError, type ErrorBody } from '../errors.js';
+import { errorBody, IngressError, retryAfterSeconds, type ErrorBody } from '../errors.js';
 import { admitHttp, type RateLimiter } from '../limits/rate-limiter.js';
 import { chunkObject, completionObject, completionRequestOf, finalChunk, usageChunk } from './openai-format.js';
 import { parseJsonObject, readBody, sendJson } from './http-io.js';
@@ -38,7 +38,7 @@ const MAX_CHAT_BODY_BYTES = 4 * 1024 * 1024;
 const MAX_EMBEDDING_INPUTS = 256;
 
 const httpError = (error: ErrorBody): IngressError =>
-  new IngressError(error.code, error.message, { retriable: error.retryable, ...(error.code === 'cancelled' ? { httpStatus: 499 } : {}) });
+  new IngressError(error.code, error.message, { retriable: error.retryable, retryAfterMs: error.retryAfterMs, ...(error.code === 'cancelled' ? { httpStatus: 499 } : {}) });
 
 /** Waits for the terminal reply: resolves with `done`'s payload, rejects with the error. */
 const collect = (): { listener: ReplyListener; result: Promise<ReplyEndPayload> } => {
@@ -125,11 +125,11 @@ export const createChatRoutes = ({ chat, auth, conversations, embedder, maxBuffe
           if (!open) {
             // Nothing sent yet: a plain HTTP error is clearer than an error event.
             const failure = httpError(error);
-            sendJson(response, failure.httpStatus, { error: { code: error.code, message: error.message, retryable: error.retryable } });
+            sendJson(response, failure.httpStatus, { error: errorBody(failure) }, failure.retryAfterMs === undefined ? {} : { 'retry-after': retryAfterSeconds(failure.retryAfterMs) });
             resolve();
             return;
           }
-          write({ error: { code: error.code, message: error.message, type: error.code, retryable: error.retryable } });
+          write({ error: { ...error, type: error.code } });
           end();
         },
       };

@@ -1,6 +1,6 @@
 // Small helpers for node:http: JSON answers, error bodies, and bodies read within a byte limit.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { errorBody, IngressError } from '../errors.js';
+import { errorBody, IngressError, retryAfterSeconds } from '../errors.js';
 
 export const sendJson = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
   if (response.headersSent) {
@@ -22,6 +22,7 @@ const hasUnreadBody = (request: IncomingMessage): boolean =>
 export const sendError = (request: IncomingMessage, response: ServerResponse, error: IngressError, headers: Record<string, string> = {}): void => {
   const extra: Record<string, string> = { ...headers };
   if (error.code === 'unauthorized') extra['www-authenticate'] = 'Bearer';
+  if (error.retryAfterMs !== undefined) extra['retry-after'] ??= retryAfterSeconds(error.retryAfterMs);
   if (hasUnreadBody(request)) extra.connection = 'close';
   sendJson(response, error.httpStatus, { error: errorBody(error) }, extra);
 };

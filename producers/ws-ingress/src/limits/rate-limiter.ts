@@ -16,11 +16,10 @@ export type RateLimitSurface = 'websocket' | 'http';
 
 /** `rate_limited` with the wait the client should respect; retryable. */
 export class RateLimitedError extends IngressError {
-  readonly retryAfterMs: number;
+  declare readonly retryAfterMs: number;
 
   constructor(message: string, retryAfterMs: number) {
-    super('rate_limited', message, { retriable: true });
-    this.retryAfterMs = retryAfterMs;
+    super('rate_limited', message, { retriable: true, retryAfterMs });
   }
 }
 

@@ -9,7 +9,7 @@ import type { ChatService } from '../chat/chat-service.js';
 import type { ReplyListener } from '../chat/reply-router.js';
 import type { DocumentService } from '../documents/document-service.js';
 import { errorBody, IngressError, invalidRequest, toIngressError } from '../errors.js';
-import { RateLimitedError, type RateLimiter } from '../limits/rate-limiter.js';
+import type { RateLimiter } from '../limits/rate-limiter.js';
 import type { IngressMetrics } from '../metrics.js';
 import type { StatusRouter, StatusTarget } from '../status/status-router.js';
 import { deleteTarget, FrameError, frameIdOf, ingestSubmission, parseFrame, type ClientFrame } from './frames.js';
@@ -73,8 +73,7 @@ export const runSession = (socket: WebSocket, request: IncomingMessage, options:
   const sendError = (frameId: string | undefined, error: unknown, requestId: string): void => {
     const ingressError = toIngressError(error, requestId);
     if (ingressError.code === 'internal') log.error({ requestId, error }, 'frame failed');
-    const retryAfter = ingressError instanceof RateLimitedError ? { retryAfterMs: ingressError.retryAfterMs } : {};
-    send({ type: 'error', ...(frameId === undefined ? {} : { id: frameId }), ...errorBody(ingressError), ...retryAfter });
+    send({ type: 'error', ...(frameId === undefined ? {} : { id: frameId }), ...errorBody(ingressError) });
   };
   const target: StatusTarget = {
     send: (frame) => {
