@@ -11,7 +11,7 @@ import { createReplyOutputs, type Ending } from './outputs.js';
 import { buildPrompt } from './prompt.js';
 
 /** What the handler needs of the model router. */
-export type ChatRouter = Pick<ModelRouter, 'stream' | 'resolveModel' | 'contextTokens' | 'countTokens'>;
+export type ChatRouter = Pick<ModelRouter, 'stream' | 'resolveModel' | 'contextTokens' | 'countTokens' | 'config'>;
 
 /** Earlier turns of a conversation, oldest first, excluding the request being answered. */
 export interface HistorySource {
@@ -109,7 +109,8 @@ export const createGenerationHandler = (dependencies: GenerationDependencies): H
         request.history.length > 0
           ? Promise.resolve(request.history.map(({ role, content: text }) => ({ role: role as ChatMessage['role'], content: text })))
           : history.load({ tenantId: event.tenantId, conversationId: request.conversationId, requestId: request.requestId, acceptedAt: outputs.acceptedAt }),
-        request.model === 'auto'
+        // Only an `auto` policy weighs the budget and the tier: without one, no round trip for them.
+        request.model === 'auto' && router.config.auto !== undefined
           ? budget.standing(event.tenantId, apiKeyId).catch((error: unknown) => {
             observer.standingFailed(request.requestId, error);
             return { tier: null, ratio: null };
