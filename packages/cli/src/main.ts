@@ -8,6 +8,8 @@ import { registerAskCommand } from './commands/ask.js';
 import { registerKeysCommand } from './commands/keys.js';
 import { registerBudgetsCommand } from './commands/budgets.js';
 import { registerStatusCommand } from './commands/status.js';
+import { registerReplayCommand } from './commands/replay.js';
+import { registerDlqCommand } from './commands/dlq.js';
 import { ingest, type IngestOptions } from './commands/ingest.js';
 import { ingress } from './commands/ingress.js';
 import { start } from './commands/start.js';
@@ -75,6 +77,8 @@ export const main = async (argv: readonly string[]): Promise<number> => {
   registerKeysCommand(program, action);
   registerBudgetsCommand(program, action);
   registerStatusCommand(program, action);
+  registerReplayCommand(program, action);
+  registerDlqCommand(program, action);
 
   program
     .command('worker')

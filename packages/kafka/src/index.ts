@@ -14,3 +14,7 @@ export { checkCompatibility, type CompatibilityResult } from './compatibility.js
 export { DEAD_LETTER_EVENT_TYPE, type DeadLetterEvent, type DeadLetterPayload } from './dead-letter.js';
 export { stopOnSignals, type Stoppable } from './shutdown.js';
 export { openClusterInspector, type ClusterInspector, type ClusterInspectorOptions, type ConsumerGroupInfo, type ConsumerGroupMember, type CommittedOffset, type TopicOffsets, type PartitionOffsets } from './cluster-inspector.js';
+export { openOffsetResetter, describeMembers, type OffsetResetter, type OffsetResetterOptions, type ResetTarget, type GroupResetPlan, type PartitionReset } from './offset-reset.js';
+export { readTopicOnce, type ReadTopicOptions, type TopicReadResult, type TopicRecord } from './topic-reader.js';
+export { scanDeadLetters, deadLetterReplayGroupId, type ScanDeadLettersOptions, type DeadLetterScan, type DeadLetterRecord, type DeadLetterDecoder, type UndecodableRecord } from './dead-letter-reader.js';
+export { replayDeadLetters, type ReplayDeadLettersOptions, type DeadLetterReplay, type ReplayProgress } from './dead-letter-replay.js';
