@@ -54,6 +54,13 @@ const steps = [
     'if [ "$(id -u)" != 0 ]; then apt="sudo -n $apt"; fi',
     '$apt install -y --no-install-recommends chromium || { $apt update && $apt install -y --no-install-recommends chromium; }',
   ].join('\n')]],
+  // The Python consumer test (e2e/python) builds a virtualenv; Debian's python3 needs python3-venv for that.
+  ['test Python (python3 -m venv)', 'sh', ['-c', [
+    'python3 -c "import ensurepip, venv" 2>/dev/null && exit 0',
+    'apt="env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600"',
+    'if [ "$(id -u)" != 0 ]; then apt="sudo -n $apt"; fi',
+    '$apt install -y --no-install-recommends python3 python3-venv || { $apt update && $apt install -y --no-install-recommends python3 python3-venv; }',
+  ].join('\n')]],
 ];
 let ok = true;
 for (const [label, command, args] of steps) {
