@@ -158,11 +158,10 @@ export const createGenerationHandler = (dependencies: GenerationDependencies): H
       sources = prompt.chunks.map(asSource);
 
       // Reserve before any provider is called: the prompt as counted plus the most the answer may take.
-      const promptTokens = prompt.messages.reduce((sum, message) => sum + router.countTokens(message.content, routerModel), 0);
       let decision: BudgetDecision;
       try {
         decision = await budget.reserve({
-          requestId: request.requestId, attemptId, tenantId: event.tenantId, apiKeyId, model: routerModel, estimateTokens: promptTokens + maxOutputTokens,
+          requestId: request.requestId, attemptId, tenantId: event.tenantId, apiKeyId, model: routerModel, estimateTokens: prompt.tokens + maxOutputTokens,
         });
       } catch (error) {
         // Redis unreachable under the default `deny` policy: answer now rather than hold the request until its deadline.

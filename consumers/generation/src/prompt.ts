@@ -24,6 +24,8 @@ export interface Prompt {
   /** The chunks that made it into the prompt (a prefix of the input's): the answer's sources. */
   chunks: RetrievedChunk[];
   historyTurns: number;
+  /** The prompt's tokens as counted while building it (with a few per message for the chat format). */
+  tokens: number;
 }
 
 export const SYSTEM_PROMPT = 'You are Rivulet, a helpful assistant. Answer accurately and concisely.';
@@ -83,5 +85,6 @@ export const buildPrompt = (input: PromptInput): Prompt => {
     messages: [{ role: 'system', content: SYSTEM_PROMPT }, ...history, { role: 'user', content: userContent }],
     chunks: kept,
     historyTurns: history.length,
+    tokens: used + historyUsed,
   };
 };

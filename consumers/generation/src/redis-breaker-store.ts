@@ -48,9 +48,10 @@ local function open(now, cooldownMs, ttl)
 end
 `;
 
-// KEYS: the deployment's hash, the index set. ARGV: deployment, outcome, now, windowMs, minRequests, failureRatio, cooldownMs.
+// KEYS: the deployment's hash, the index set. ARGV: deployment, outcome, now, windowMs, minRequests, failureRatio, cooldownMs, count.
 const RECORD = `${COMMON}
 local now, windowMs, minRequests, failureRatio, cooldownMs = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local count = tonumber(ARGV[8]) or 1
 local ttl = math.floor(windowMs + 2 * cooldownMs)
 local w = window(KEYS[1], now, windowMs)
 if w.state == 'open' then return reply(w) end
@@ -63,11 +64,11 @@ if w.state == 'half_open' then
 end
 if #w.stale > 0 then redis.call('HDEL', KEYS[1], unpack(w.stale)) end
 local bucket = fmt(w.current)
-redis.call('HINCRBY', KEYS[1], 'r:' .. bucket, 1)
-w.requests = w.requests + 1
+redis.call('HINCRBY', KEYS[1], 'r:' .. bucket, count)
+w.requests = w.requests + count
 if ARGV[2] == 'failure' then
-  redis.call('HINCRBY', KEYS[1], 'f:' .. bucket, 1)
-  w.failures = w.failures + 1
+  redis.call('HINCRBY', KEYS[1], 'f:' .. bucket, count)
+  w.failures = w.failures + count
 end
 if w.requests >= minRequests and w.failures / w.requests >= failureRatio then return open(now, cooldownMs, ttl) end
 keep(ttl)
@@ -130,8 +131,8 @@ export const createRedisBreakerStore = ({ redis, prefix = '', settings }: RedisB
   };
   const state = async (deployment: string, now: number) => toState(await run('STATE', [breakerKey(deployment, prefix)], [now, windowMs]));
   return {
-    record: async (deployment, outcome, now) =>
-      toState(await run('RECORD', [breakerKey(deployment, prefix), index], [deployment, outcome, now, windowMs, minRequests, failureRatio, cooldownMs])),
+    record: async (deployment, outcome, now, count = 1) =>
+      toState(await run('RECORD', [breakerKey(deployment, prefix), index], [deployment, outcome, now, windowMs, minRequests, failureRatio, cooldownMs, count])),
     state,
     tryAcquireProbe: async (deployment, now) => (await run('PROBE', [breakerKey(deployment, prefix), index], [deployment, now, windowMs, cooldownMs])) === 1,
     forceClose: async (deployment) => {

@@ -39,8 +39,11 @@ export type BreakerOutcome = 'success' | 'failure';
  *   reset), failure opens it again for cooldownMs.
  */
 export interface BreakerStore {
-  /** Records how a request to `deployment` ended; returns the state after it. */
-  record(deployment: string, outcome: BreakerOutcome, now: number): Promise<BreakerState>;
+  /**
+   * Records how a request to `deployment` ended (`count` requests alike, default 1: the router
+   * sends successes in batches); returns the state after it.
+   */
+  record(deployment: string, outcome: BreakerOutcome, now: number, count?: number): Promise<BreakerState>;
   state(deployment: string, now: number): Promise<BreakerState>;
   /**
    * May a request go to `deployment` now? Always when closed, never when open; when half-open,

@@ -41,7 +41,7 @@ export const createMemoryBreakerStore = (settings: BreakerSettings): BreakerStor
   };
 
   return {
-    record: (deployment, outcome, now) => {
+    record: (deployment, outcome, now, count = 1) => {
       const found = entry(deployment);
       const before = stateOf(found, now);
       if (before.state === 'half_open') {
@@ -50,8 +50,8 @@ export const createMemoryBreakerStore = (settings: BreakerSettings): BreakerStor
       } else if (before.state === 'closed') {
         const bucket = Math.floor(now / bucketMs);
         const counts = found.buckets.get(bucket) ?? { requests: 0, failures: 0 };
-        counts.requests += 1;
-        if (outcome === 'failure') counts.failures += 1;
+        counts.requests += count;
+        if (outcome === 'failure') counts.failures += count;
         found.buckets.set(bucket, counts);
         const { requests, failures } = stateOf(found, now);
         if (requests >= minRequests && failures / requests >= failureRatio) open(found, now);

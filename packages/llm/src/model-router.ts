@@ -45,7 +45,8 @@ export const createModelRouter = ({
     createDeploymentModel(deployment, { apiKey: config.apiKeys.get(deployment.name), timeouts: config.timeouts, fetch: fetchFunction, localModel }));
   const deployments = Object.values(config.models).flatMap((model) => model.deployments);
   const models = new Map(deployments.map((deployment) => [deployment.name, build(deployment)]));
-  const context = { config, models, breakers: trackBreakers(breakers, observer), observer, cooling: new Map<string, number>(), random, now };
+  const tracked = trackBreakers(breakers, observer, { now });
+  const context = { config, models, breakers: tracked, observer, cooling: new Map<string, number>(), random, now };
   const names = Object.keys(config.models);
 
   const resolveModel: ModelRouter['resolveModel'] = ({ model = config.defaultModel, messages, autoContext = {} }) => {
@@ -88,6 +89,7 @@ export const createModelRouter = ({
       return model;
     },
     close: async () => {
+      await tracked.flush();
       await Promise.all([...models.values()].map((model) => model.close()));
     },
   };

@@ -95,6 +95,36 @@ test('a breaker store that fails does not stop generation: every breaker counts 
   const { observer, seen } = recordingObserver();
   const router = createModelRouter({ config: chatConfig([openaiOn('primary', openai)]), breakers: broken, observer });
   assert.equal((await route(router.stream({ messages: question, signal: signal() }))).text, 'served anyway');
-  assert.equal(seen.storeErrors.length, 2, 'state before, record after');
+  assert.equal(seen.storeErrors.length, 1, 'the state before the attempt (the success is batched)');
+  await router.close();
+  assert.equal(seen.storeErrors.length, 2, 'and the batched success, sent at close');
   assert.deepEqual(seen.breakers, []);
+});
+
+test('the router keeps the shared store off the request path: a closed state is reused, successes go in one batch, a failure is sent at once after them', async () => {
+  openai.reset();
+  openai.setBehaviour({ reply: 'fine' });
+  const calls: string[] = [];
+  const memory = createMemoryBreakerStore({ windowMs: 60_000, minRequests: 100, failureRatio: 0.5, cooldownMs: 60_000 });
+  const counting: BreakerStore = {
+    record: (deployment, outcome, now, count = 1) => {
+      calls.push(`record ${outcome} x${count}`);
+      return memory.record(deployment, outcome, now, count);
+    },
+    state: (deployment, now) => {
+      calls.push('state');
+      return memory.state(deployment, now);
+    },
+    tryAcquireProbe: (deployment, now) => memory.tryAcquireProbe(deployment, now),
+    forceClose: (deployment) => memory.forceClose(deployment),
+    list: (now) => memory.list(now),
+  };
+  const router = createModelRouter({ config: chatConfig([openaiOn('primary', openai)]), breakers: counting });
+  for (let index = 0; index < 5; index += 1) assert.equal((await route(router.stream({ messages: question, signal: signal() }))).text, 'fine');
+  assert.deepEqual(calls, ['state'], 'one read for five requests, no write yet');
+  openai.setBehaviour({ fail: { status: 500 } });
+  await route(router.stream({ messages: question, signal: signal() }));
+  assert.deepEqual(calls, ['state', 'record success x5', 'record failure x1'], 'the successes reach the store before the failure');
+  assert.deepEqual(await memory.state('primary', Date.now()), { state: 'closed', failures: 1, requests: 6 });
+  await router.close();
 });
