@@ -1,7 +1,8 @@
-// The limiter's own Redis connection, built to fail fast: no offline queue (a command while
-// disconnected fails at once instead of waiting), a 200 ms command timeout and one retry, so a
-// request never hangs on Redis; the limiter then falls back (RATE_LIMIT_REDIS_DOWN).
-import { Redis } from 'ioredis';
+// The limiter's own Redis connection (createFailFastRedis: no offline queue, a 200 ms command
+// timeout, one retry), so a request never hangs on Redis; the limiter then falls back
+// (RATE_LIMIT_REDIS_DOWN).
+import type { Redis } from 'ioredis';
+import { createFailFastRedis } from '@rivulet/service';
 
 export interface RateLimiterRedisOptions {
   /** Default 200 ms. */
@@ -10,15 +11,5 @@ export interface RateLimiterRedisOptions {
   onError?: (error: Error) => void;
 }
 
-export const createRateLimiterRedis = (url: string, { commandTimeoutMs = 200, onError = () => undefined }: RateLimiterRedisOptions = {}): Redis => {
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    commandTimeout: commandTimeoutMs,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 1000,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-  });
-  redis.on('error', onError);
-  return redis;
-};
+export const createRateLimiterRedis = (url: string, { commandTimeoutMs = 200, onError }: RateLimiterRedisOptions = {}): Redis =>
+  createFailFastRedis(url, { commandTimeoutMs, ...(onError ? { onError } : {}) });
