@@ -44,6 +44,12 @@ export class MessageProcessor<Events extends EventMap> {
     const started = process.hrtime.bigint();
     const seconds = (): number => Number(process.hrtime.bigint() - started) / 1e9;
 
+    // A tombstone (null value) on a compacted topic says a key was removed (`rivulet erase`):
+    // there is no event to handle, and it is not a malformed record.
+    if (message.value === null) {
+      instrumentation.messageHandled({ group, topic, partition, eventType: 'tombstone', outcome: 'skipped', durationSeconds: seconds(), attempts: 0 });
+      return 'done';
+    }
     const decoded = await this.decodeWithRetry(message, signal);
     if (decoded === 'abandoned') return 'abandoned';
     if ('error' in decoded) {
