@@ -246,19 +246,24 @@ test('each worker scales (KEDA) on exactly the consumer groups and topics it rea
   }
 });
 
-test('the setup script is the same in compose and Kubernetes and imports only what the packages export', () => {
-  const composeScript = compose.services.setup?.command?.[0] ?? '';
+test('compose and Kubernetes run the same `rivulet setup`, a command the CLI registers, through the image\'s entrypoint', () => {
+  const setupCommand = ['setup', '--wait', '5m'];
+  const service = compose.services.setup!;
+  assert.deepEqual(service.command, setupCommand, 'compose setup: command');
+  assert.equal(service.entrypoint, undefined, 'compose setup: the image\'s entrypoint (the rivulet CLI)');
   const job = manifest('Job', 'rivulet-setup').spec.template.spec.containers[0]!;
-  assert.deepEqual(job.command?.slice(0, 3), compose.services.setup?.entrypoint);
-  assert.equal(job.command?.[3], composeScript);
-  const imports = matches(composeScript, /import \{([^}]*)\} from '@rivulet\/([a-z-]+)'/g);
-  assert.ok(imports.length >= 4);
-  for (const [, names, workspace] of imports) {
-    const index = read(`node_modules/@rivulet/${workspace}/src/index.ts`);
-    for (const name of names!.split(',').map((entry) => entry.trim())) {
-      assert.match(index, new RegExp(`export (?:\\{[^}]*\\b${name}\\b|(?:const|function|class) ${name}\\b)`), `@rivulet/${workspace} exports ${name}`);
-    }
-  }
+  assert.equal(job.image, 'rivulet');
+  assert.deepEqual(job.args, setupCommand, 'Job rivulet-setup: args');
+  assert.equal(job.command, undefined, 'Job rivulet-setup: the image\'s entrypoint (`command` would replace it)');
+  const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(read('Dockerfile').split(/^FROM /m).at(-1)!)?.[1];
+  assert.deepEqual(JSON.parse(entrypoint ?? 'null'), ['node', 'packages/cli/bin/rivulet.js'], 'the Dockerfile\'s ENTRYPOINT is the rivulet CLI');
+  // The CLI's registrations, read as text (importing @rivulet/cli would make infra depend on it).
+  const main = read('packages/cli/src/main.ts');
+  assert.match(main, /^import \{ registerSetupCommand \} from '\.\/commands\/setup\.js';$/m);
+  assert.match(main, /^ {2}registerSetupCommand\(program, action\);$/m);
+  const command = read('packages/cli/src/commands/setup.ts');
+  assert.match(command, /\.command\('setup'\)/);
+  assert.match(command, /\.option\('--wait <duration>'/);
 });
 
 test('fetch-models.sh fetches exactly the wheels and files infra/src/models.ts pins', () => {

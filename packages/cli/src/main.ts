@@ -10,6 +10,9 @@ import { registerBudgetsCommand } from './commands/budgets.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerDlqCommand } from './commands/dlq.js';
+import { registerCleanupCommand } from './commands/cleanup.js';
+import { registerEraseCommand } from './commands/erase.js';
+import { registerSetupCommand } from './commands/setup.js';
 import { ingest, type IngestOptions } from './commands/ingest.js';
 import { ingress } from './commands/ingress.js';
 import { start } from './commands/start.js';
@@ -79,6 +82,9 @@ export const main = async (argv: readonly string[]): Promise<number> => {
   registerStatusCommand(program, action);
   registerReplayCommand(program, action);
   registerDlqCommand(program, action);
+  registerCleanupCommand(program, action);
+  registerEraseCommand(program, action);
+  registerSetupCommand(program, action);
 
   program
     .command('worker')

@@ -19,7 +19,8 @@ const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `status-test-${randomBytes(4).toString('hex')}.`;
 const kafka = createKafkaClient({ brokers, clientId: 'rivulet-status-test', logger: silentLogger });
 const redis = new Redis(redisUrl, { lazyConnect: true });
-const producer = kafka.producer();
+// Idempotent: a send retried under load must not write a record twice (the test counts them).
+const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
 const consumer = kafka.consumer({ groupId: prefix + GENERATION_GROUP });
 const laggingGroup = prefix + EMBEDDING_QUERIES_GROUP;
 const requests = prefix + TOPICS.chatRequests;

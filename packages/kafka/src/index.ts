@@ -18,3 +18,4 @@ export { openOffsetResetter, describeMembers, type OffsetResetter, type OffsetRe
 export { readTopicOnce, type ReadTopicOptions, type TopicReadResult, type TopicRecord } from './topic-reader.js';
 export { scanDeadLetters, deadLetterReplayGroupId, type ScanDeadLettersOptions, type DeadLetterScan, type DeadLetterRecord, type DeadLetterDecoder, type UndecodableRecord } from './dead-letter-reader.js';
 export { replayDeadLetters, type ReplayDeadLettersOptions, type DeadLetterReplay, type ReplayProgress } from './dead-letter-replay.js';
+export { sendTombstones, type Tombstone, type SendTombstonesOptions } from './tombstones.js';

@@ -16,3 +16,4 @@ export {
   type BudgetPeriod, type TokenBudget, type TokenBudgetSelector, type NewTokenBudget, type BudgetRule, type BudgetRules,
 } from './token-budgets.js';
 export { recordUsage, usageByDay, type UsageRecord, type UsageDay } from './usage.js';
+export { deleteExpiredConversations, eraseTenant, ERASED_TABLES, type ExpiredConversationsOptions, type ExpiredConversationsResult, type EraseOptions, type EraseResult, type ErasedDocument } from './retention.js';

@@ -1,0 +1,73 @@
+// `rivulet setup` as compose and Kubernetes run it: the built command against the real services,
+// creating topics under this run's own prefix. Migrations and schemas go to the shared database and
+// registry (the CLI has no per-schema setting; both steps are idempotent).
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { after, test } from 'node:test';
+import { createKafkaClient, deleteTopics, silentLogger } from '@rivulet/kafka';
+import { TOPIC_SPECS } from '@rivulet/schemas';
+
+const bin = fileURLToPath(new URL('../bin/rivulet.js', import.meta.url));
+const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+const prefix = `setup-test-${randomBytes(4).toString('hex')}.`;
+const kafka = createKafkaClient({ brokers, clientId: 'rivulet-setup-test', logger: silentLogger });
+const expected = TOPIC_SPECS.map((spec) => prefix + spec.name);
+
+const rivulet = (args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string; ms: number }> =>
+  new Promise((resolve) => {
+    const began = Date.now();
+    execFile(process.execPath, [bin, ...args], {
+      env: { ...process.env, KAFKA_TOPIC_PREFIX: prefix, KAFKA_BROKERS: brokers.join(','), ...env }, timeout: 60_000,
+    }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr, ms: Date.now() - began });
+    });
+  });
+
+const prefixedTopics = async (): Promise<string[]> => {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.listTopics()).filter((name) => name.startsWith(prefix)).sort();
+  } finally {
+    await admin.disconnect();
+  }
+};
+
+after(async () => {
+  const left = await prefixedTopics();
+  if (left.length > 0) await deleteTopics(kafka, left);
+});
+
+test('rivulet setup creates the prefixed topics, migrates and registers; a second run finds nothing new', async () => {
+  const first = await rivulet(['setup', '--wait', '30s']);
+  assert.equal(first.code, 0, first.stdout + first.stderr);
+  assert.match(first.stdout, new RegExp(`^topics: ${expected.length} present \\(${expected.length} created\\)$`, 'm'));
+  assert.match(first.stdout, /^migrations: \d+ applied \(\d+ new/m);
+  assert.match(first.stdout, /^schemas: \d+ registered$/m);
+  assert.deepEqual(await prefixedTopics(), [...expected].sort());
+
+  const second = await rivulet(['setup', '--wait', '30s']);
+  assert.equal(second.code, 0, second.stdout + second.stderr);
+  assert.match(second.stdout, new RegExp(`^topics: ${expected.length} present \\(0 created\\)$`, 'm'));
+  assert.match(second.stdout, /^migrations: (\d+) applied \(0 new\)$/m);
+  assert.match(second.stdout, /^setup: done in /m);
+});
+
+test('rivulet setup exits 1 when the wait runs out, naming Kafka', async () => {
+  const result = await rivulet(['setup', '--wait', '2s'], { KAFKA_BROKERS: '127.0.0.1:1' });
+  assert.equal(result.code, 1, result.stdout + result.stderr);
+  assert.match(result.stderr, /still failing: Kafka \(no broker reachable \(127\.0\.0\.1:1 /);
+  assert.doesNotMatch(result.stderr, /still failing:.*(PostgreSQL|schema registry)/, 'only Kafka was down');
+  assert.ok(result.ms < 5000, `exited after ${result.ms} ms`);
+});
+
+test('rivulet setup exits 2 for a bad --wait or a bad variable', async () => {
+  const wait = await rivulet(['setup', '--wait', 'soon']);
+  assert.equal(wait.code, 2);
+  assert.match(wait.stderr, /--wait: expected a duration/);
+  const variable = await rivulet(['setup'], { KAFKA_BROKERS: 'localhost' });
+  assert.equal(variable.code, 2);
+  assert.match(variable.stderr, /KAFKA_BROKERS: .*expected host:port/);
+});
