@@ -52,8 +52,14 @@ const tombstoneKeys = async (topic: string): Promise<string[]> => {
   return keys.sort();
 };
 
+/** An index version of this run's own: a fresh database has none before a worker starts. */
+let indexVersion = 0;
+
 before(async () => {
   await migrate({ databaseUrl });
+  indexVersion = (await pool.query<{ id: number }>(
+    `INSERT INTO index_versions (model_id, model_version, dimension, state) VALUES ($1, 'v1', 3, 'retired') RETURNING id`, [`cleanup-test-${run}`],
+  )).rows[0]!.id;
   await ensureTopics(kafka, topicDefinitions().filter(({ name }) => (COMPACTED as readonly string[]).includes(name)), { prefix });
   for (const tenantId of [A, B]) {
     await conversation(tenantId, 'ancient', 'u1', ANCIENT);
@@ -72,8 +78,8 @@ before(async () => {
                                start_offset, end_offset, content_hash, embedding, model_id, model_version)
            SELECT $1, 'notes', 'doc/1', 'sha256:${run}', $2::int, id, 'doc/1:' || $2::int, 2, 'text', 0, 4, 'sha256:x',
                   array_fill(0.1::real, ARRAY[dimension])::vector, model_id, model_version
-             FROM index_versions ORDER BY id LIMIT 1`,
-          [tenantId, index],
+             FROM index_versions WHERE id = $3`,
+          [tenantId, index, indexVersion],
         );
       }
     });
@@ -86,6 +92,7 @@ after(async () => {
       for (const table of TABLES) await client.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
     });
   }
+  await pool.query('DELETE FROM index_versions WHERE id = $1', [indexVersion]);
   await pool.end();
   await deleteTopics(kafka, COMPACTED.map((topic) => prefix + topic));
 });
