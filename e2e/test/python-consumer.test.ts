@@ -73,7 +73,7 @@ const envelope = (correlationId: string) => ({ eventId: randomUUID(), tenantId: 
 const request: ChatRequest = {
   requestId: 'req-1', clientRequestId: 'client-7', conversationId: 'conv-1', userId: null, apiKeyId: 'key-42', message: 'How do I rotate an API key? ключ 🔑',
   history: [{ role: 'system', content: 'Answer briefly.' }], model: 'auto', temperature: 0.2, maxOutputTokens: null, rag: true, collection: 'default', topK: 5,
-  filters: { product: 'rivulet' }, replyRoute: { ingressInstanceId: 'ingress-a', partition: 3 }, kind: 'chat', acceptedAt: 1_767_225_600_000, deadlineAt: 1_767_225_660_000,
+  filters: { product: 'rivulet' }, replyRoute: { ingressInstanceId: 'ingress-a', partition: 3 }, kind: 'chat', acceptedAt: 1_767_225_600_000, deadlineAt: 1_767_225_660_000, newConversation: false,
 };
 const embedding: Embedding = { modelId: 'all-MiniLM-L6-v2', modelVersion: 'rev-1', dimension: 4, vector: [0.5, -0.25, 1, 0] };
 const chunk: Chunk = {

@@ -98,7 +98,7 @@ export const createGenerationHandler = (dependencies: GenerationDependencies): H
     const attemptId = randomUUID();
     const apiKeyId = request.apiKeyId === '' ? null : request.apiKeyId;
     const outputs = createReplyOutputs({ event, attemptId, now });
-    // Independent round trips, at once: the attempt marker, the cancel check, the history, the budget standing for `auto`.
+    // Independent round trips, at once: the attempt marker, the cancel check, the history (none for a new conversation), the budget standing for `auto`.
     const watching = cancellation.watch(request.requestId);
     let firstAttempt: boolean;
     let turns: ChatMessage[];
@@ -108,7 +108,10 @@ export const createGenerationHandler = (dependencies: GenerationDependencies): H
         attempts.begin(request.requestId, attemptId),
         request.history.length > 0
           ? Promise.resolve(request.history.map(({ role, content: text }) => ({ role: role as ChatMessage['role'], content: text })))
-          : history.load({ tenantId: event.tenantId, conversationId: request.conversationId, requestId: request.requestId, acceptedAt: outputs.acceptedAt }),
+          // A conversation the ingress created for this very request has no earlier turns to read.
+          : request.newConversation
+            ? Promise.resolve([])
+            : history.load({ tenantId: event.tenantId, conversationId: request.conversationId, requestId: request.requestId, acceptedAt: outputs.acceptedAt }),
         // Only an `auto` policy weighs the budget and the tier: without one, no round trip for them.
         request.model === 'auto' && router.config.auto !== undefined
           ? budget.standing(event.tenantId, apiKeyId).catch((error: unknown) => {

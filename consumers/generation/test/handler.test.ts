@@ -14,7 +14,7 @@ const request = (overrides: Partial<ContextRetrieved['payload']['request']> = {}
     request: {
       requestId: 'req-1', clientRequestId: 'c1', conversationId: 'conv-1', userId: null, apiKeyId: 'key-1', message: 'What is Rivulet?',
       history: [], model: 'auto', temperature: null, maxOutputTokens: null, rag: true, collection: 'default', topK: 5, filters: {},
-      replyRoute: { ingressInstanceId: 'ingress-a', partition: 4 }, kind: 'chat', acceptedAt: Date.now() - 5, deadlineAt: Date.now() + 60_000,
+      replyRoute: { ingressInstanceId: 'ingress-a', partition: 4 }, kind: 'chat', acceptedAt: Date.now() - 5, deadlineAt: Date.now() + 60_000, newConversation: false,
       ...overrides,
     },
     chunks: [{ documentId: 'doc-1', chunkId: 'doc-1#0', title: 'About', score: 0.8, snippet: 'Rivulet is…', content: 'Rivulet is an AI backend on Kafka.', metadata: {} }],
@@ -121,6 +121,16 @@ type UsagePayload = { outcome: string; inputTokens: number; outputTokens: number
 
 const endOf = (outputs: readonly { type: string; value: { payload: unknown } }[] | void): EndPayload => outputs!.find((output) => output.type === 'reply-end')!.value.payload as EndPayload;
 const usageOf = (outputs: readonly { type: string; value: { payload: unknown } }[] | void): UsagePayload => outputs!.find((output) => output.type === 'usage-recorded')!.value.payload as UsagePayload;
+
+test('a conversation the ingress created for this request reads no history: the prompt has no earlier turns', async () => {
+  const fake = fakeModel(['First answer.']);
+  const { handler } = setup(fake.model);
+  const outputs = await handler(request({ newConversation: true }), context());
+  assert.equal(endOf(outputs).status, 'done');
+  const prompt = fake.seen[0]!.messages;
+  assert.ok(!prompt.some(({ content }) => content === 'earlier question'), 'the history source was not read');
+  assert.equal(prompt.filter(({ role }) => role === 'user').length, 1, 'only the question');
+});
 
 test('streams deltas to the request\'s partition and ends with the whole answer, its usage and sources, and records the usage', async () => {
   const fake = fakeModel(['Rivulet ', 'is ', 'an AI backend [1].']);

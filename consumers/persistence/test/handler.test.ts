@@ -27,7 +27,7 @@ const request = (overrides: Partial<ChatRequest> = {}): EventRecords['chat-reque
     request: {
       requestId: 'r1', clientRequestId: 'client-1', conversationId: 'c1', userId: 'ann', apiKeyId: 'key-1', message: 'What is Rivulet?',
       history: [], model: 'auto', temperature: null, maxOutputTokens: null, rag: true, collection: 'default', topK: 5, filters: {},
-      replyRoute: { ingressInstanceId: 'ingress-1', partition: 0 }, kind: 'chat', acceptedAt: 1_700_000_000_000, deadlineAt: 1_700_000_060_000,
+      replyRoute: { ingressInstanceId: 'ingress-1', partition: 0 }, kind: 'chat', acceptedAt: 1_700_000_000_000, deadlineAt: 1_700_000_060_000, newConversation: false,
       ...overrides,
     },
   },

@@ -115,7 +115,7 @@ const chatRequest = (requestId: string, conversationId: string, kind = 'chat'): 
       request: {
         requestId, clientRequestId: null, conversationId, userId: 'ann', apiKeyId: 'key-1', message: `question ${requestId}`, history: [],
         model: 'auto', temperature: null, maxOutputTokens: null, rag: true, collection: 'default', topK: 5, filters: {},
-        replyRoute: { ingressInstanceId: 'ingress-test', partition: 0 }, kind, acceptedAt, deadlineAt: acceptedAt + 60_000,
+        replyRoute: { ingressInstanceId: 'ingress-test', partition: 0 }, kind, acceptedAt, deadlineAt: acceptedAt + 60_000, newConversation: false,
       },
     },
   },

@@ -225,6 +225,12 @@ export const CHAT_REQUEST_RECEIVED_SCHEMA: AvroRecordSchema = {
                     "logicalType": "timestamp-millis"
                   },
                   "doc": "After this instant the ingress has already answered `timeout`; workers drop the request instead of spending model tokens on it. Milliseconds since the Unix epoch (UTC)."
+                },
+                {
+                  "name": "newConversation",
+                  "type": "boolean",
+                  "default": false,
+                  "doc": "True when the ingress created the conversation for this request (the client named none): it has no earlier turns, so the generation worker reads no history for it. False in events written before the field existed, which only costs that read."
                 }
               ]
             }

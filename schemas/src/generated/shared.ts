@@ -40,6 +40,8 @@ export interface ChatRequest {
   acceptedAt: number | null;
   /** After this instant the ingress has already answered `timeout`; workers drop the request instead of spending model tokens on it. Milliseconds since the Unix epoch (UTC). */
   deadlineAt: number;
+  /** True when the ingress created the conversation for this request (the client named none): it has no earlier turns, so the generation worker reads no history for it. False in events written before the field existed, which only costs that read. */
+  newConversation: boolean;
 }
 
 /** One earlier message that the client sent inside the request. */

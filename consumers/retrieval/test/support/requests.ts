@@ -6,7 +6,7 @@ export const chatRequest = (overrides: Partial<ChatRequest> = {}): ChatRequest =
   requestId: randomUUID(), clientRequestId: null, conversationId: `conversation-${randomUUID()}`, userId: null, apiKeyId: 'key-1',
   message: 'How do I rotate an API key?', history: [], model: 'auto', temperature: null, maxOutputTokens: null,
   rag: true, collection: 'default', topK: 5, filters: {}, replyRoute: { ingressInstanceId: 'ingress-1', partition: 0 },
-  kind: 'chat', acceptedAt: Date.now(), deadlineAt: Date.now() + 60_000,
+  kind: 'chat', acceptedAt: Date.now(), deadlineAt: Date.now() + 60_000, newConversation: false,
   ...overrides,
 });
 

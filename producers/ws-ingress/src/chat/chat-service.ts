@@ -162,6 +162,7 @@ export const createChatService = ({
             message: submission.message, history: submission.history, model: submission.model, temperature: submission.temperature,
             maxOutputTokens: submission.maxOutputTokens, rag: submission.rag, collection: submission.collection, topK: submission.topK,
             filters: submission.filters, replyRoute: route, kind: submission.kind, acceptedAt, deadlineAt: acceptedAt + requestTimeoutMs,
+            newConversation: submission.kind === 'chat' && submission.conversationId === undefined,
           },
         },
       };
