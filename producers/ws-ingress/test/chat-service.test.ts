@@ -9,7 +9,7 @@ import { completionRequestOf } from '../src/http/openai-format.js';
 
 const principal = { keyId: 'key-1', tenantId: 'tenant-a' };
 
-const setup = ({ timeoutMs = 60_000, failPublish = false } = {}) => {
+const setup = ({ timeoutMs = 60_000, failPublish = false, failCreate = false } = {}) => {
   const router = new ReplyRouter();
   const published: ChatRequestReceived[] = [];
   const cancelled: string[] = [];
@@ -19,6 +19,7 @@ const setup = ({ timeoutMs = 60_000, failPublish = false } = {}) => {
     conversations: {
       exists: (tenantId, conversationId) => Promise.resolve(tenantId === 'tenant-a' && conversationId === 'known'),
       create: (conversation) => {
+        if (failCreate) return Promise.reject(new Error('database down'));
         created.push(conversation.conversationId);
         return Promise.resolve();
       },
@@ -40,7 +41,7 @@ const recorder = () => {
   return { calls, listener };
 };
 
-test('a new conversation is created before its first turn is published, with this instance\'s route and a deadline', async () => {
+test('a new conversation is stored by the time its first turn is accepted, marked new, with this instance\'s route and a deadline', async () => {
   const { service, published, created } = setup();
   const accepted = await service.submit(principal, chatFrameSubmission({ message: 'Hello?' }, 'f1'), recorder().listener);
   assert.deepEqual(created, [accepted.conversationId]);
@@ -50,7 +51,23 @@ test('a new conversation is created before its first turn is published, with thi
   assert.equal(request.clientRequestId, 'f1');
   assert.equal(request.apiKeyId, 'key-1');
   assert.ok(request.deadlineAt > request.acceptedAt!);
+  assert.equal(request.newConversation, true, 'the generation worker reads no history for it');
   assert.equal(published[0]!.tenantId, 'tenant-a');
+});
+
+test('a turn of a known conversation is not marked new', async () => {
+  const { service, published } = setup();
+  await service.submit(principal, chatFrameSubmission({ message: 'And then?', conversationId: 'known' }, 'f2'), recorder().listener);
+  assert.equal(published[0]!.payload.request.newConversation, false);
+});
+
+test('a conversation that cannot be stored fails the request (retryable) and stops what was published', async () => {
+  const { service, router, published, cancelled } = setup({ failCreate: true });
+  await assert.rejects(service.submit(principal, chatFrameSubmission({ message: 'x' }, 'f'), recorder().listener),
+    (error: unknown) => error instanceof IngressError && error.retriable && error.httpStatus === 503 && /conversation could not be stored/.test(error.message));
+  assert.equal(published.length, 1);
+  assert.deepEqual(cancelled, [published[0]!.payload.request.requestId], 'the workers were told to stop');
+  assert.equal(router.size, 0);
 });
 
 test('a conversation id that is not this tenant\'s is not_found, and nothing is published', async () => {

@@ -8,7 +8,7 @@ import { IngressError, type ErrorBody } from '../errors.js';
 import type { ChatSubmission } from './chat-input.js';
 import type { ReplyListener, ReplyRouter } from './reply-router.js';
 
-/** The conversations the ingress checks and creates (a new conversation is created before its first turn is published). */
+/** The conversations the ingress checks and creates (a new conversation is stored while its first turn is published, before the `ack`). */
 export interface ConversationPort {
   exists(tenantId: string, conversationId: string): Promise<boolean>;
   create(conversation: { tenantId: string; conversationId: string; userId: string | null; model: string; title: string }): Promise<void>;
@@ -136,6 +136,7 @@ export const createChatService = ({
     submit: async (principal, submission, listener) => {
       const requestId = randomUUID();
       let conversationId: string;
+      let creating: Promise<void> | undefined;
       if (submission.kind === 'search') {
         conversationId = requestId;
       } else if (submission.conversationId !== undefined) {
@@ -145,7 +146,10 @@ export const createChatService = ({
         }
       } else {
         conversationId = randomUUID();
-        await conversations.create({ tenantId: principal.tenantId, conversationId, userId: submission.userId, model: submission.model, title: titleFrom(submission.message) });
+        // Written while the request is published, not before: the row must exist before the `ack`
+        // names the conversation (a next turn checks it), and the pipeline does not need it (the
+        // persistence worker creates a missing row itself).
+        creating = conversations.create({ tenantId: principal.tenantId, conversationId, userId: submission.userId, model: submission.model, title: titleFrom(submission.message) });
       }
 
       const acceptedAt = now();
@@ -168,13 +172,20 @@ export const createChatService = ({
       };
       observer.started(submission.kind);
       started.set(requestId, { kind: submission.kind, at: acceptedAt });
-      try {
-        await publisher.publish(event);
-      } catch (error) {
+      const [published, created] = await Promise.allSettled([publisher.publish(event), creating]);
+      if (published.status === 'rejected') {
         clear(requestId);
         router.forget(requestId);
         observer.ended(submission.kind, 'not_published', (now() - acceptedAt) / 1000);
-        throw new IngressError('internal', 'The request could not be queued (Kafka did not acknowledge it); nothing was started. Try again.', { retriable: true, httpStatus: 503, cause: error });
+        throw new IngressError('internal', 'The request could not be queued (Kafka did not acknowledge it); nothing was started. Try again.', { retriable: true, httpStatus: 503, cause: published.reason });
+      }
+      if (created.status === 'rejected') {
+        // Published but its conversation not stored: stop the answer rather than name a conversation a next turn would not find.
+        clear(requestId);
+        router.forget(requestId);
+        observer.ended(submission.kind, 'not_published', (now() - acceptedAt) / 1000);
+        await cancelSignal.cancel(requestId).catch((error: unknown) => onCancelSignalFailed(requestId, error));
+        throw new IngressError('internal', 'The conversation could not be stored (the database did not answer); the request was stopped. Try again.', { retriable: true, httpStatus: 503, cause: created.reason });
       }
       return { requestId, conversationId, open: () => gated.open() };
     },
