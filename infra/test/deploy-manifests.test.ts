@@ -309,6 +309,7 @@ test('every metric the Grafana dashboard and the docs name is registered in the 
   const wanted = [
     'rivulet_ingress_http_requests_total', 'rivulet_ingress_chat_duration_seconds_bucket', 'rivulet_consumer_lag', 'rivulet_stage_latency_seconds_bucket',
     'rivulet_embedding_cache_lookups_total', 'rivulet_dead_letters_total', 'rivulet_ingress_websockets', 'rivulet_rate_limited_total', 'llm_requests_total',
+    'rivulet_consumer_batch_size_bucket', 'rivulet_consumer_handle_duration_seconds_bucket',
     'llm_request_duration_seconds_bucket', 'llm_tokens_total', 'active_conversations', 'llm_time_to_first_token_seconds_bucket', 'llm_failovers_total', 'llm_circuit_breaker_state',
   ];
   for (const name of wanted) assert.ok(shown.has(name), `rivulet-dashboard.json shows ${name}`);

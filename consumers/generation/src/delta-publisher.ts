@@ -5,7 +5,7 @@
 // the next send, coalesced per request into one reply-delta. Fast models therefore produce a
 // few large deltas, slow models one delta per token, and latency stays at most one broker
 // round trip. One publisher serves every stream of the process, so twenty streams share sends.
-import { envelopeFrom } from '@rivulet/kafka';
+import { HEADERS, envelopeFrom } from '@rivulet/kafka';
 import { TOPICS, type EventRecords, type Source } from '@rivulet/schemas';
 import type { AnyOutgoingEvent } from '@rivulet/kafka';
 
@@ -22,6 +22,8 @@ export interface DeltaStreamOptions {
   partition: number;
   /** True when an earlier attempt may have streamed text: the client must discard it. */
   reset: boolean;
+  /** The handled event's traceparent (HandlerContext): the deltas join the request's trace as children of this hop. */
+  traceparent?: string | undefined;
 }
 
 /** One answer's stream. `append` never blocks; `flush` resolves when everything appended is acknowledged. */
@@ -126,6 +128,7 @@ export class DeltaPublisher {
       const seq = state.seq++;
       return {
         topic: TOPICS.replies, type: 'reply-delta', key: options.requestId, partition: options.partition,
+        ...(options.traceparent === undefined ? {} : { headers: { [HEADERS.traceparent]: options.traceparent } }),
         value: {
           ...envelopeFrom(options),
           payload: {

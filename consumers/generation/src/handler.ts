@@ -2,7 +2,7 @@
 // usage-recorded out. The model router picks and fails over between deployments; the budget is
 // reserved before any provider is called and settled with what was really used.
 import { randomUUID } from 'node:crypto';
-import type { Handler, HandlerContext } from '@rivulet/kafka';
+import { traceIdOf, type Handler, type HandlerContext } from '@rivulet/kafka';
 import { isAbortError, ProviderError, RouterError, type ChatMessage, type ModelRouter, type RouterAccounting } from '@rivulet/llm';
 import type { ContextRetrieved, EventRecords, Source } from '@rivulet/schemas';
 import { BudgetError, type BudgetDecision, type BudgetReservation, type BudgetRequest, type BudgetSettlement } from './budget/index.js';
@@ -47,12 +47,12 @@ export interface BudgetGate {
 export interface GenerationObserver {
   /** A generation began; call the returned function when it ended. */
   started(): () => void;
-  /** Settling a reservation failed: the hold lapses uncharged. */
-  settleFailed(requestId: string, error: unknown): void;
+  /** Settling a reservation failed: the hold lapses uncharged. `traceId`: the request's trace, for the log line. */
+  settleFailed(requestId: string, error: unknown, traceId?: string): void;
   /** The budget standing could not be read for `auto`: routed as if no budget applied. */
-  standingFailed(requestId: string, error: unknown): void;
+  standingFailed(requestId: string, error: unknown, traceId?: string): void;
   /** Every deployment failed (or refused the request): what each did, for the log. */
-  providerFailed(requestId: string, error: RouterError): void;
+  providerFailed(requestId: string, error: RouterError, traceId?: string): void;
 }
 
 export interface GenerationDependencies {
@@ -115,7 +115,7 @@ export const createGenerationHandler = (dependencies: GenerationDependencies): H
         // Only an `auto` policy weighs the budget and the tier: without one, no round trip for them.
         request.model === 'auto' && router.config.auto !== undefined
           ? budget.standing(event.tenantId, apiKeyId).catch((error: unknown) => {
-            observer.standingFailed(request.requestId, error);
+            observer.standingFailed(request.requestId, error, traceIdOf(context.traceparent));
             return { tier: null, ratio: null };
           })
           : Promise.resolve({ tier: null, ratio: null }),
@@ -128,7 +128,7 @@ export const createGenerationHandler = (dependencies: GenerationDependencies): H
     const ended = observer.started();
     const stream = deltas.open({
       tenantId: event.tenantId, correlationId: event.correlationId, requestId: request.requestId, attemptId,
-      partition: request.replyRoute.partition, reset: !firstAttempt,
+      partition: request.replyRoute.partition, reset: !firstAttempt, traceparent: context.traceparent,
     });
     let reservation: BudgetReservation | undefined;
     /** Once per attempt: the first call replaces the hold, later ones (an error after the end) do nothing. */
@@ -137,7 +137,7 @@ export const createGenerationHandler = (dependencies: GenerationDependencies): H
       const held = reservation;
       reservation = undefined;
       const settled = await budget.settle(held, usedTokens);
-      if (!settled.ok) observer.settleFailed(request.requestId, settled.error);
+      if (!settled.ok) observer.settleFailed(request.requestId, settled.error, traceIdOf(context.traceparent));
     };
 
     let sources: Source[] = [];
@@ -225,7 +225,7 @@ export const createGenerationHandler = (dependencies: GenerationDependencies): H
         }
         if (error instanceof RouterError) {
           // What each deployment said (names, addresses, upstream messages) is for operators, not clients.
-          observer.providerFailed(request.requestId, error);
+          observer.providerFailed(request.requestId, error, traceIdOf(context.traceparent));
           return outputs.end({ ...partial, status: 'error', finishReason: 'error', error: {
             ...providerErrorDetail(error),
             message: error.code === 'invalid_request'

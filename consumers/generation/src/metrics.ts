@@ -53,16 +53,16 @@ export const createGenerationMetrics = (metrics: Metrics, log: GenerationMetrics
         active.inc();
         return () => active.dec();
       },
-      settleFailed: (requestId, error) => {
+      settleFailed: (requestId, error, traceId) => {
         budgetErrors.inc({ operation: 'settle' });
-        log.warn({ requestId, err: error }, 'budget settle failed: the reservation lapses uncharged');
+        log.warn({ requestId, traceId, err: error }, 'budget settle failed: the reservation lapses uncharged');
       },
-      providerFailed: (requestId, error) => {
-        log.warn({ requestId, code: error.code, steps: error.steps.map(({ deployment, outcome, reason, message }) => ({ deployment, outcome, reason, message })) }, 'no model deployment could answer');
+      providerFailed: (requestId, error, traceId) => {
+        log.warn({ requestId, traceId, code: error.code, steps: error.steps.map(({ deployment, outcome, reason, message }) => ({ deployment, outcome, reason, message })) }, 'no model deployment could answer');
       },
-      standingFailed: (requestId, error) => {
+      standingFailed: (requestId, error, traceId) => {
         budgetErrors.inc({ operation: 'standing' });
-        log.warn({ requestId, err: error }, 'budget standing unavailable: auto routes as if no budget applied');
+        log.warn({ requestId, traceId, err: error }, 'budget standing unavailable: auto routes as if no budget applied');
       },
     },
   };

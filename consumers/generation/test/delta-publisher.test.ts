@@ -113,3 +113,17 @@ test('a long burst is split so no delta exceeds the size bound', async () => {
   assert.equal(contents.reduce((sum, length) => sum + length, 0), 20_000);
   await release();
 });
+
+test('deltas carry the handled event\'s traceparent, so they join the request\'s trace; without one the producer fills it in', async () => {
+  const { sink, sends, release } = controlledSink();
+  const publisher = new DeltaPublisher(sink);
+  const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+  const traced = publisher.open({ ...options('t1'), traceparent });
+  const untraced = publisher.open(options('t2'));
+  traced.append('a');
+  untraced.append('b');
+  await release();
+  const sent = sends.flat();
+  assert.equal(sent.find(({ key }) => key === 't1')?.headers?.traceparent, traceparent);
+  assert.equal(sent.find(({ key }) => key === 't2')?.headers, undefined);
+});

@@ -25,6 +25,13 @@ const checkoutRoot = (): string => fileURLToPath(new URL('../../../', import.met
 
 const kafkaClientIdPattern = /^[A-Za-z0-9._-]+$/;
 
+/** A number from 0 to 1. */
+const ratio = () => fromParser((value) => {
+  const number = Number(value.trim());
+  if (value.trim() === '' || !Number.isFinite(number) || number < 0 || number > 1) throw new TypeError('expected a number from 0 to 1');
+  return number;
+});
+
 const kafkaClientId = () => fromParser((value) => {
   if (!kafkaClientIdPattern.test(value)) throw new TypeError('expected letters, digits, ".", "_" or "-"');
   return value;
@@ -88,8 +95,20 @@ export const baseVariables = ({ processName, repositoryRoot = checkoutRoot(), de
       default: resolve(repositoryRoot, '.rivulet'), documentedDefault: '<repository root>/.rivulet',
     }),
     OTEL_EXPORTER_OTLP_ENDPOINT: variable({
-      description: 'OpenTelemetry OTLP endpoint for traces; tracing is off when unset.',
+      description: 'Base URL of an OpenTelemetry collector (OTLP over HTTP, JSON); spans go to <endpoint>/v1/traces. Tracing is off, and the OpenTelemetry SDK not loaded, when neither this nor OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set.',
       schema: url({ protocols: ['http:', 'https:'] }), optional: true,
+    }),
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: variable({
+      description: 'Full URL spans are sent to (OTLP over HTTP, JSON), e.g. http://collector:4318/v1/traces; wins over OTEL_EXPORTER_OTLP_ENDPOINT.',
+      schema: url({ protocols: ['http:', 'https:'] }), optional: true,
+    }),
+    OTEL_SERVICE_NAME: variable({
+      description: 'service.name of this process\'s spans; set it per process, never once for all of them.',
+      schema: text(), default: `rivulet-${processName}`, documentedDefault: 'rivulet-<process>',
+    }),
+    OTEL_TRACES_SAMPLER_ARG: variable({
+      description: 'Share of new traces recorded, 0 to 1 (parent-based: a hop follows the sampling decision in the traceparent it receives, so a trace is kept or dropped whole).',
+      schema: ratio(), default: '1',
     }),
   };
 };

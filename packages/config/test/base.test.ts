@@ -22,7 +22,21 @@ await test('base schema: has the documented defaults', () => {
     OPS_HOST: '127.0.0.1',
     OPS_PORT: 0,
     RIVULET_HOME: resolve(repositoryRoot, '.rivulet'),
+    OTEL_SERVICE_NAME: 'rivulet-embedding',
+    OTEL_TRACES_SAMPLER_ARG: 1,
   });
+});
+
+await test('base schema: tracing variables (OpenTelemetry names) are parsed and checked', () => {
+  const config = loadConfig(baseSchema({ processName: 'retrieval' }), {
+    OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SERVICE_NAME: 'search-stage', OTEL_TRACES_SAMPLER_ARG: '0.25',
+  });
+  assert.equal(config.OTEL_EXPORTER_OTLP_ENDPOINT, 'http://collector:4318');
+  assert.equal(config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, undefined);
+  assert.equal(config.OTEL_SERVICE_NAME, 'search-stage');
+  assert.equal(config.OTEL_TRACES_SAMPLER_ARG, 0.25);
+  assert.throws(() => loadConfig(baseSchema({ processName: 'retrieval' }), { OTEL_TRACES_SAMPLER_ARG: '1.5' }), /OTEL_TRACES_SAMPLER_ARG: expected a number from 0 to 1/);
+  assert.throws(() => loadConfig(baseSchema({ processName: 'retrieval' }), { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'collector:4318' }), /OTEL_EXPORTER_OTLP_TRACES_ENDPOINT/);
 });
 
 await test('base schema: parses overrides', () => {

@@ -47,3 +47,7 @@ export const childTraceparent = (parent: string | undefined): string => {
 
 export const traceIdOf = (traceparent: string | undefined): string | undefined =>
   traceparent ? TRACEPARENT.exec(traceparent)?.[1] : undefined;
+
+/** The span id of a traceparent: the hop that wrote it. */
+export const spanIdOf = (traceparent: string | undefined): string | undefined =>
+  traceparent ? TRACEPARENT.exec(traceparent)?.[2] : undefined;

@@ -13,6 +13,8 @@ export interface PipelineInstrumentation {
   rebalance(event: { group: string; memberId: string; assigned: { topic: string; partitions: number[] }[] }): void;
   produced(event: { topic: string; eventType: string; count: number }): void;
   stageLatency(event: { group: string; topic: string; seconds: number }): void;
+  /** A chat or search request reached this stage this long after the ingress accepted it (its `request.acceptedAt`). */
+  sinceAccepted?(event: { group: string; topic: string; seconds: number }): void;
 }
 
 const noop = (): void => undefined;
@@ -25,4 +27,5 @@ export const noInstrumentation: PipelineInstrumentation = {
   rebalance: noop,
   produced: noop,
   stageLatency: noop,
+  sinceAccepted: noop,
 };

@@ -8,6 +8,8 @@ export interface RuntimeLogger {
   warn(object: object, message?: string): void;
   error(object: object, message?: string): void;
   child(bindings: Record<string, unknown>): RuntimeLogger;
+  /** pino's: lets the runtime skip building a per-event debug line nobody reads. Absent: treated as disabled. */
+  isLevelEnabled?(level: string): boolean;
 }
 
 const noop = (): void => undefined;

@@ -4,11 +4,12 @@ import type { EventCodec } from './codec.js';
 import { deadLetterFor, DEAD_LETTER_EVENT_TYPE } from './dead-letter.js';
 import { classifyError, type ClassifiedError } from './errors.js';
 import type { Handler } from './handler.js';
-import { HEADERS, childTraceparent, readHeaders, type HeaderMap } from './headers.js';
+import { HEADERS, childTraceparent, readHeaders, spanIdOf, traceIdOf, type HeaderMap } from './headers.js';
 import type { PipelineInstrumentation } from './instrumentation.js';
 import type { RuntimeLogger } from './logger.js';
 import type { AnyOutgoingEvent, EventProducer } from './producer.js';
 import { backoffDelay, sleep } from './backoff.js';
+import { SPAN_ATTRIBUTES, startConsumerSpan, type MessageSpan, type MessageTracer } from './tracing.js';
 
 /** Any handler's output, before the producer checks it against the catalogue. */
 type LooseOutgoingEvent = { topic: string; type: string; key: string | null; value: unknown; headers?: HeaderMap; partition?: number };
@@ -26,6 +27,8 @@ export interface MessageProcessorOptions<Events extends EventMap> {
   retryMaxDelayMs: number;
   instrumentation: PipelineInstrumentation;
   logger: RuntimeLogger;
+  /** Starts a consumer span per handled event; without one the header's trace is carried on, untraced. */
+  tracer?: MessageTracer | undefined;
 }
 
 /** `done`: the offset may be committed. `abandoned`: it must not be (shutdown interrupted it). */
@@ -36,7 +39,12 @@ export type ProcessResult = 'done' | 'abandoned';
  * dead-letter policy of the runtime lives here.
  */
 export class MessageProcessor<Events extends EventMap> {
-  constructor(private readonly options: MessageProcessorOptions<Events>) {}
+  /** Read once: the per-event debug line is not even built when nobody reads it. */
+  private readonly logsEachEvent: boolean;
+
+  constructor(private readonly options: MessageProcessorOptions<Events>) {
+    this.logsEachEvent = options.logger.isLevelEnabled?.('debug') === true;
+  }
 
   async process(topic: string, partition: number, message: KafkaMessage, signal: AbortSignal): Promise<ProcessResult> {
     const { group, instrumentation } = this.options;
@@ -53,7 +61,9 @@ export class MessageProcessor<Events extends EventMap> {
     const decoded = await this.decodeWithRetry(message, signal);
     if (decoded === 'abandoned') return 'abandoned';
     if ('error' in decoded) {
-      return this.deadLetter({ topic, partition, message, headers, error: decoded.error, attempts: 1, eventType: headers[HEADERS.eventType] ?? 'unknown', seconds, signal });
+      const eventType = headers[HEADERS.eventType] ?? 'unknown';
+      const span = this.startSpan(topic, partition, message, headers, eventType);
+      return this.deadLetter({ topic, partition, message, headers, error: decoded.error, attempts: 1, eventType, seconds, signal, span });
     }
     const { type, value } = decoded;
     if (this.options.eventTypes && !this.options.eventTypes.includes(type)) {
@@ -62,8 +72,13 @@ export class MessageProcessor<Events extends EventMap> {
     }
     const occurredAt = (value as { occurredAt?: unknown }).occurredAt;
     if (typeof occurredAt === 'number') instrumentation.stageLatency({ group, topic, seconds: Math.max(0, (Date.now() - occurredAt) / 1000) });
+    // Chat events carry their request, stamped when the ingress accepted it: the latency from the ingress to this stage.
+    const acceptedAt = (value as { payload?: { request?: { acceptedAt?: unknown } } }).payload?.request?.acceptedAt;
+    if (typeof acceptedAt === 'number') instrumentation.sinceAccepted?.({ group, topic, seconds: Math.max(0, (Date.now() - acceptedAt) / 1000) });
 
-    const traceparent = childTraceparent(headers[HEADERS.traceparent]);
+    // The span (when traced) names this hop; its traceparent goes on every output.
+    const span = this.startSpan(topic, partition, message, headers, type);
+    const traceparent = span?.traceparent ?? childTraceparent(headers[HEADERS.traceparent]);
     for (let attempt = 1; ; attempt += 1) {
       try {
         const outputs = await this.options.handler(value, {
@@ -71,18 +86,31 @@ export class MessageProcessor<Events extends EventMap> {
           headers, correlationId: headers[HEADERS.correlationId], traceparent, attempt, signal,
         });
         await this.publish(outputs ?? [], headers, traceparent);
-        instrumentation.messageHandled({ group, topic, partition, eventType: type, outcome: attempt > 1 ? 'retried' : 'ok', durationSeconds: seconds(), attempts: attempt });
+        const durationSeconds = seconds();
+        instrumentation.messageHandled({ group, topic, partition, eventType: type, outcome: attempt > 1 ? 'retried' : 'ok', durationSeconds, attempts: attempt });
+        span?.end(attempt > 1 ? { attributes: { [SPAN_ATTRIBUTES.attempts]: attempt } } : undefined);
+        if (this.logsEachEvent) {
+          this.options.logger.debug({ ...correlationOf(headers, traceparent), topic, partition, offset: message.offset, eventType: type, attempts: attempt, durationMs: Math.round(durationSeconds * 1000) }, 'event handled');
+        }
         return 'done';
       } catch (error) {
         const classified = classifyError(error);
         if (!classified.retriable || attempt >= this.options.maxAttempts) {
-          return this.deadLetter({ topic, partition, message, headers, error: classified, attempts: attempt, eventType: type, seconds, signal });
+          return this.deadLetter({ topic, partition, message, headers, error: classified, attempts: attempt, eventType: type, seconds, signal, span, traceparent });
         }
-        this.options.logger.warn({ topic, partition, offset: message.offset, eventType: type, attempt, code: classified.code, error: classified.message }, 'handler failed, retrying');
+        this.options.logger.warn({ ...correlationOf(headers, traceparent), topic, partition, offset: message.offset, eventType: type, attempt, code: classified.code, error: classified.message }, 'handler failed, retrying');
         const waited = await sleep(backoffDelay(attempt, this.options.retryInitialDelayMs, this.options.retryMaxDelayMs), signal);
-        if (!waited) return 'abandoned';
+        if (!waited) {
+          span?.end({ attributes: { [SPAN_ATTRIBUTES.attempts]: attempt }, error: { code: 'abandoned', message: 'shutdown interrupted the retries; the event is read again' } });
+          return 'abandoned';
+        }
       }
     }
+  }
+
+  private startSpan(topic: string, partition: number, message: KafkaMessage, headers: HeaderMap, eventType: string): MessageSpan | undefined {
+    const { tracer, group } = this.options;
+    return tracer === undefined ? undefined : startConsumerSpan(tracer, { group, topic, partition, offset: message.offset, eventType, headers });
   }
 
   private async publish(outputs: readonly LooseOutgoingEvent[], inputHeaders: HeaderMap, traceparent: string): Promise<void> {
@@ -115,11 +143,15 @@ export class MessageProcessor<Events extends EventMap> {
    */
   private async deadLetter(input: {
     topic: string; partition: number; message: KafkaMessage; headers: HeaderMap; error: ClassifiedError;
-    attempts: number; eventType: string; seconds: () => number; signal: AbortSignal;
+    attempts: number; eventType: string; seconds: () => number; signal: AbortSignal; span: MessageSpan | undefined; traceparent?: string;
   }): Promise<ProcessResult> {
     const { group, instrumentation, logger } = this.options;
-    const { topic, partition, message, headers, error, attempts, eventType } = input;
+    const { topic, partition, message, headers, error, attempts, eventType, span } = input;
+    const traceparent = input.traceparent ?? span?.traceparent ?? headers[HEADERS.traceparent];
     const { event, headers: deadLetterHeaders } = deadLetterFor({ message, headers, topic, partition, group, error, attempts });
+    // The dead letter continues the failed hop's trace (the original header stays in its payload).
+    if (traceparent !== undefined) deadLetterHeaders[HEADERS.traceparent] = traceparent;
+    const correlation = correlationOf(headers, traceparent);
     for (let sendAttempt = 1; ; sendAttempt += 1) {
       try {
         await this.options.producer.send([
@@ -127,13 +159,24 @@ export class MessageProcessor<Events extends EventMap> {
         ] as unknown as AnyOutgoingEvent<Events>[]);
         break;
       } catch (sendError) {
-        logger.error({ topic, partition, offset: message.offset, error: (sendError as Error).message }, 'dead-letter publish failed; offset held back');
-        if (!(await sleep(backoffDelay(sendAttempt, this.options.retryInitialDelayMs, this.options.retryMaxDelayMs), input.signal))) return 'abandoned';
+        logger.error({ ...correlation, topic, partition, offset: message.offset, error: (sendError as Error).message }, 'dead-letter publish failed; offset held back');
+        if (!(await sleep(backoffDelay(sendAttempt, this.options.retryInitialDelayMs, this.options.retryMaxDelayMs), input.signal))) {
+          span?.end({ attributes: { [SPAN_ATTRIBUTES.attempts]: attempts }, error: { code: 'abandoned', message: 'shutdown interrupted the dead-letter publish; the event is read again' } });
+          return 'abandoned';
+        }
       }
     }
-    logger.warn({ topic, partition, offset: message.offset, eventType, code: error.code, error: error.message, attempts }, 'event dead-lettered');
+    span?.end({ attributes: { [SPAN_ATTRIBUTES.attempts]: attempts }, error: { code: error.code, message: error.message } });
+    logger.warn({ ...correlation, topic, partition, offset: message.offset, eventType, code: error.code, error: error.message, attempts }, 'event dead-lettered');
     instrumentation.deadLettered({ group, topic, reason: error.code });
     instrumentation.messageHandled({ group, topic, partition, eventType, outcome: 'dead_lettered', durationSeconds: input.seconds(), attempts });
     return 'done';
   }
 }
+
+/** The ids that tie a log line to its request and trace (the span of this hop, when traced). */
+const correlationOf = (headers: HeaderMap, traceparent: string | undefined): { requestId: string | undefined; traceId: string | undefined; spanId: string | undefined } => ({
+  requestId: headers[HEADERS.correlationId],
+  traceId: traceIdOf(traceparent),
+  spanId: spanIdOf(traceparent),
+});

@@ -8,6 +8,7 @@ import { silentLogger, type RuntimeLogger } from './logger.js';
 import { MessageProcessor } from './message-processor.js';
 import { OffsetTracker, Semaphore } from './offset-tracker.js';
 import type { EventProducer } from './producer.js';
+import type { MessageTracer } from './tracing.js';
 
 const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
 
@@ -40,6 +41,11 @@ export interface WorkerOptions<Events extends EventMap, In extends keyof Events 
   instrumentation?: PipelineInstrumentation;
   logger?: RuntimeLogger;
   /**
+   * A consumer span per handled event, child of the record's traceparent; outputs carry the span's.
+   * Absent (tracing off): outputs carry a new span id of the same trace, as always, and nothing more.
+   */
+  tracer?: MessageTracer | undefined;
+  /**
    * Read only these partitions of every subscribed topic instead of sharing them out across
    * the group. For a group of one member that must read its own partitions (reply routing).
    */
@@ -55,7 +61,7 @@ export class Worker<Events extends EventMap = EventMap, In extends keyof Events 
   private readonly consumer: Consumer;
   private readonly processor: MessageProcessor<Events>;
   private readonly stopController = new AbortController();
-  private readonly options: Required<Omit<WorkerOptions<Events, In>, 'instrumentation' | 'logger' | 'eventTypes' | 'partitions'>> & { instrumentation: PipelineInstrumentation; logger: RuntimeLogger; eventTypes?: readonly In[]; partitions?: readonly number[] };
+  private readonly options: Required<Omit<WorkerOptions<Events, In>, 'instrumentation' | 'logger' | 'eventTypes' | 'partitions' | 'tracer'>> & { instrumentation: PipelineInstrumentation; logger: RuntimeLogger; eventTypes?: readonly In[]; partitions?: readonly number[]; tracer?: MessageTracer | undefined };
   private stopping: Promise<void> | undefined;
 
   constructor(options: WorkerOptions<Events, In>) {

@@ -12,3 +12,8 @@ export {
 export { createPipelineMetrics } from './pipeline-metrics.js';
 export { runReadinessChecks, type ReadinessCheck, type ReadinessReport } from './readiness.js';
 export { startOpsServer, type OpsServer, type OpsServerOptions } from './ops-server.js';
+export {
+  createTracing, tracesUrl,
+  type SpanAttributes, type SpanKindName, type SpanOptions, type SpanOutcome, type TraceSpan, type Tracer, type Tracing, type TracingOptions,
+} from './tracing.js';
+export { startTraceCollector, type CollectedSpan, type TraceCollector } from './trace-collector.js';

@@ -48,6 +48,8 @@ export interface PipelineInstrumentation {
   rebalance(event: Rebalance): void;
   produced(event: Produced): void;
   stageLatency(event: StageLatency): void;
+  /** A chat or search request reached this stage `seconds` after the ingress accepted it. */
+  sinceAccepted(event: StageLatency): void;
 }
 
 /** Records nothing: the default for tools and tests that do not care. */
@@ -59,4 +61,5 @@ export const noopPipelineInstrumentation: PipelineInstrumentation = {
   rebalance: () => {},
   produced: () => {},
   stageLatency: () => {},
+  sinceAccepted: () => {},
 };

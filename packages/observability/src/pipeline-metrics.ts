@@ -47,6 +47,11 @@ export const createPipelineMetrics = (metrics: Metrics): PipelineInstrumentation
     labelNames: ['group', 'topic'], buckets: stageLatencyBuckets,
   });
 
+  const sinceAccepted = metrics.histogram({
+    name: 'rivulet_request_stage_latency_seconds', help: 'Time from the ingress accepting a chat or search request (request.acceptedAt) to its handling in this stage: the pipeline\'s latency up to each worker.',
+    labelNames: ['group', 'topic'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  });
+
   // After a rebalance, series of partitions and topics this member lost would otherwise stay frozen.
   const lagSeries = new Map<string, Map<string, { topic: string; partition: number }>>();
   const assignedTopics = new Map<string, Set<string>>();
@@ -82,5 +87,6 @@ export const createPipelineMetrics = (metrics: Metrics): PipelineInstrumentation
       if (count > 0) produced.inc({ topic, event_type: eventType }, count);
     },
     stageLatency: ({ group, topic, seconds }) => stageLatency.observe({ group, topic }, Math.max(0, seconds)),
+    sinceAccepted: ({ group, topic, seconds }) => sinceAccepted.observe({ group, topic }, Math.max(0, seconds)),
   };
 };

@@ -38,6 +38,7 @@ await test('pipeline metrics: every call shows up under its documented name', as
   instrumentation.rebalance({ group: 'embedding', memberId: 'member-1', assigned: [{ topic: 'chunks', partitions: [0, 1, 3] }] });
   instrumentation.produced({ topic: 'embeddings', eventType: 'chunk-embedded', count: 7 });
   instrumentation.stageLatency({ ...where, seconds: 1.5 });
+  instrumentation.sinceAccepted({ ...where, seconds: 0.02 });
   const text = await metrics.render();
 
   const labels = 'group="embedding",topic="chunks"';
@@ -54,6 +55,8 @@ await test('pipeline metrics: every call shows up under its documented name', as
   assert.equal(sample(text, 'rivulet_produced_events_total{topic="embeddings",event_type="chunk-embedded"}'), 7);
   assert.equal(sample(text, `rivulet_stage_latency_seconds_count{${labels}}`), 1);
   assert.equal(sample(text, `rivulet_stage_latency_seconds_bucket{le="2.5",${labels}}`), 1);
+  assert.equal(sample(text, `rivulet_request_stage_latency_seconds_bucket{le="0.025",${labels}}`), 1);
+  assert.equal(sample(text, `rivulet_request_stage_latency_seconds_bucket{le="0.01",${labels}}`), 0);
 });
 
 await test('pipeline metrics: a rebalance drops lag and assignment of what this member lost', async () => {

@@ -1,5 +1,7 @@
 import { createKafkaClient, EventCodec, EventProducer, stopOnSignals, Worker, type Kafka, type Stoppable, type WorkerOptions } from '@rivulet/kafka';
-import { createLogger, createMetrics, createPipelineMetrics, startOpsServer, type Logger, type Metrics, type OpsServer } from '@rivulet/observability';
+import {
+  createLogger, createMetrics, createPipelineMetrics, createTracing, startOpsServer, type Logger, type Metrics, type OpsServer, type Tracer,
+} from '@rivulet/observability';
 import { EVENT_TYPES, TOPICS, type EventRecords, type EventType } from '@rivulet/schemas';
 
 /** The base settings every process reads (a subset of `baseVariables` from @rivulet/config). */
@@ -11,6 +13,13 @@ export interface ServiceSettings {
   SCHEMA_REGISTRY_URL: string;
   OPS_HOST: string;
   OPS_PORT: number;
+  /** Tracing (docs/operations.md, "Tracing"): off unless one of the two endpoints is set. */
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string | undefined;
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string | undefined;
+  /** Default `rivulet-<name>`. */
+  OTEL_SERVICE_NAME?: string | undefined;
+  /** Share of new traces recorded, 0 to 1; default 1. */
+  OTEL_TRACES_SAMPLER_ARG?: number | undefined;
 }
 
 /** The consumer tunables (`withKafkaConsumer` in @rivulet/config), for processes that consume. */
@@ -29,7 +38,7 @@ export type ReadinessCheck = () => Promise<void>;
 /** What a process decides about its consumer; the rest comes from the service and its settings. */
 export type ServiceWorkerOptions<In extends EventType> = Omit<
   WorkerOptions<EventRecords, In>,
-  'kafka' | 'codec' | 'producer' | 'instrumentation' | 'logger' | 'deadLetterTopic'
+  'kafka' | 'codec' | 'producer' | 'instrumentation' | 'logger' | 'deadLetterTopic' | 'tracer'
 > & { deadLetterTopic?: string };
 
 /** What a process's main.ts builds its worker or server from. */
@@ -42,13 +51,26 @@ export interface Service {
   producer: EventProducer<EventRecords>;
   instrumentation: ReturnType<typeof createPipelineMetrics>;
   /**
+   * Starts spans when tracing is on (an OTLP endpoint is set); `undefined` when it is off, so call
+   * sites skip all tracing work. Workers built by `worker()` get it already.
+   */
+  tracer: Tracer | undefined;
+  /**
+   * Resolves once the tracing SDK is loaded (at once when tracing is off); until then `tracer`
+   * starts no spans. `serve()` waits for it; a process that handles requests before serving calls it first.
+   */
+  tracingReady(): Promise<void>;
+  /**
    * A consumer on this service's client, codec, producer, metrics and logger, with the consumer
    * tunables from the settings; stopped on shutdown before the producer.
    */
   worker<In extends EventType>(options: ServiceWorkerOptions<In>): Worker<EventRecords, In>;
   /** Adds something to stop on shutdown; stopped in reverse order of registration. */
   onStop(component: Stoppable): void;
-  /** Starts the /health, /ready, /metrics server and installs the SIGTERM/SIGINT handlers. */
+  /**
+   * Waits for the tracing SDK (when tracing is on), then starts the /health, /ready, /metrics
+   * server and installs the SIGTERM/SIGINT handlers.
+   */
   serve(readiness?: Record<string, ReadinessCheck>): Promise<OpsServer>;
   /** Stops everything registered (what SIGTERM does), for tests and supervisors. */
   stop(): Promise<void>;
@@ -65,6 +87,13 @@ export const createService = (name: string, settings: ServiceSettings & Partial<
   const kafka = createKafkaClient({ brokers: [...settings.KAFKA_BROKERS], clientId: settings.KAFKA_CLIENT_ID, logger });
   const codec = new EventCodec<EventRecords>({ registryUrl: settings.SCHEMA_REGISTRY_URL, catalog: EVENT_TYPES });
   const producer = new EventProducer<EventRecords>({ kafka, codec, instrumentation, topicPrefix: settings.KAFKA_TOPIC_PREFIX });
+  // Undefined without an endpoint: the OpenTelemetry SDK is then never loaded.
+  const tracing = createTracing({
+    endpoint: settings.OTEL_EXPORTER_OTLP_ENDPOINT, tracesEndpoint: settings.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+    serviceName: settings.OTEL_SERVICE_NAME ?? `rivulet-${name}`, logger,
+    ...(settings.OTEL_TRACES_SAMPLER_ARG === undefined ? {} : { sampleRatio: settings.OTEL_TRACES_SAMPLER_ARG }),
+  });
+  const tracer = tracing?.tracer;
   const stoppables: Stoppable[] = [producer];
   let ops: OpsServer | undefined;
   let stopping: Promise<void> | undefined;
@@ -79,6 +108,8 @@ export const createService = (name: string, settings: ServiceSettings & Partial<
           logger.error({ error }, 'shutdown step failed');
         }
       }
+      // Last: the spans of the events the workers finished while stopping go out too.
+      await tracing?.shutdown();
       await ops?.close();
       logger.info('stopped');
     })();
@@ -86,7 +117,10 @@ export const createService = (name: string, settings: ServiceSettings & Partial<
   };
 
   return {
-    name, logger, metrics, kafka, codec, producer, instrumentation,
+    name, logger, metrics, kafka, codec, producer, instrumentation, tracer,
+    tracingReady: async () => {
+      await tracing?.ready;
+    },
     onStop: (component) => stoppables.push(component),
     worker: <In extends EventType>(options: ServiceWorkerOptions<In>) => {
       const tunables = {
@@ -99,7 +133,7 @@ export const createService = (name: string, settings: ServiceSettings & Partial<
         ...(settings.CONSUMER_SHUTDOWN_TIMEOUT === undefined ? {} : { shutdownTimeoutMs: settings.CONSUMER_SHUTDOWN_TIMEOUT }),
       };
       const worker = new Worker<EventRecords, In>({
-        kafka, codec, producer, instrumentation, deadLetterTopic: TOPICS.deadLetter,
+        kafka, codec, producer, instrumentation, tracer, deadLetterTopic: TOPICS.deadLetter,
         logger: logger.child({ component: 'worker', group: options.groupId }),
         ...tunables, ...options,
       });
@@ -107,6 +141,7 @@ export const createService = (name: string, settings: ServiceSettings & Partial<
       return worker;
     },
     serve: async (readiness = {}) => {
+      await tracing?.ready;
       const admin = kafka.admin();
       ops = await startOpsServer({
         host: settings.OPS_HOST, port: settings.OPS_PORT, metrics, logger,

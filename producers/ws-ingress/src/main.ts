@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { ConfigError, type Environment } from '@rivulet/config';
+import { topicPartitionCount } from '@rivulet/kafka';
 import { createService } from '@rivulet/service';
 import { loadThreadedOnnxEmbeddingModel, type EmbeddingModel } from '@rivulet/embedding';
-import { TOPIC_SPECS, TOPICS } from '@rivulet/schemas';
+import { TOPICS } from '@rivulet/schemas';
 import { conversationExists, createConversation, createPool, listConversations, listMessages, usageByDay } from '@rivulet/store';
 import { chainApiKeyStores, staticApiKeyStore } from './auth.js';
 import { databaseApiKeyStore } from './auth/database-api-key-store.js';
@@ -57,17 +58,19 @@ export const runIngress = async (env: Environment = process.env, { exit }: RunIn
   const config = loadIngressConfig(env);
   refuseDevelopmentKeyInProduction(config);
   const service = createService('ingress', config, exit ? { exit } : {});
-  const { logger, metrics, kafka, codec, producer, instrumentation } = service;
+  const { logger, metrics, kafka, codec, producer, instrumentation, tracer } = service;
   if (config.RIVULET_API_KEYS.some(({ key }) => key === DEVELOPMENT_API_KEY)) {
     logger.warn('RIVULET_API_KEYS includes the public development key; set keys of your own outside development');
   }
   try {
+    // Spans from the first request on: the feeds and the HTTP server start before serve().
+    await service.tracingReady();
     const pool = createPool({ databaseUrl: config.DATABASE_URL, applicationName: 'rivulet-ingress' });
     service.onStop({ stop: () => pool.end() });
     const ingressMetrics = createIngressMetrics(metrics);
     const router = new StatusRouter();
     const documents = createDocumentService({
-      store: createDocumentStore(pool), publisher: kafkaDocumentPublisher(producer), maxDocumentBytes: config.INGEST_MAX_DOCUMENT_BYTES, logger,
+      store: createDocumentStore(pool), publisher: kafkaDocumentPublisher(producer), maxDocumentBytes: config.INGEST_MAX_DOCUMENT_BYTES, logger, tracer,
     });
 
     const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2 });
@@ -104,7 +107,8 @@ export const runIngress = async (env: Environment = process.env, { exit }: RunIn
       defaultPerMinute: config.RATE_LIMIT_PER_MINUTE, redisDownPolicy: config.RATE_LIMIT_REDIS_DOWN, metrics,
       logger: logger.child({ component: 'rate-limiter' }),
     });
-    const replyPartitions = TOPIC_SPECS.find(({ name }) => name === TOPICS.replies)?.partitions ?? 1;
+    // The broker's count, not the declared one: operators grow it with KAFKA_TOPIC_PARTITIONS (docs/operations.md, Scaling).
+    const replyPartitions = await topicPartitionCount(kafka, config.KAFKA_TOPIC_PREFIX + TOPICS.replies);
     const lease = await leaseReplyPartition({
       redis, instanceId: config.INGRESS_INSTANCE_ID, partitions: replyPartitions, prefix: config.KAFKA_TOPIC_PREFIX,
       onLost: (partition) => logger.warn({ partition }, 'lost the lease on the replies partition; another instance may share it'),
@@ -113,7 +117,7 @@ export const runIngress = async (env: Environment = process.env, { exit }: RunIn
     if (!lease.exclusive) logger.warn({ partition: lease.partition, partitions: replyPartitions }, 'every replies partition is held by another ingress; sharing one (add partitions to rivulet.chat.replies to scale further)');
     const replies = new ReplyRouter();
     const replyFeed = createReplyFeed({
-      kafka, codec, producer, router: replies, instanceId: config.INGRESS_INSTANCE_ID, partition: lease.partition, instrumentation,
+      kafka, codec, producer, router: replies, instanceId: config.INGRESS_INSTANCE_ID, partition: lease.partition, instrumentation, tracer,
       logger: logger.child({ component: 'reply-feed' }),
       onDelivery: (outcome, event) => {
         if (outcome === 'gap') logger.warn({ requestId: event.payload.requestId }, 'reply delta out of sequence; dropped');
@@ -130,7 +134,7 @@ export const runIngress = async (env: Environment = process.env, { exit }: RunIn
       publisher: kafkaChatPublisher(producer),
       cancelSignal: redisCancelSignal(redis, config.KAFKA_TOPIC_PREFIX),
       route: { ingressInstanceId: config.INGRESS_INSTANCE_ID, partition: lease.partition },
-      requestTimeoutMs: config.CHAT_REQUEST_TIMEOUT,
+      requestTimeoutMs: config.CHAT_REQUEST_TIMEOUT, tracer,
       onCancelSignalFailed: (requestId, error) => logger.warn({ requestId, error }, 'cancel not signalled to the generation workers (Redis); the answer will complete'),
       observer: {
         started: () => ingressMetrics.chatInFlight.inc(),
@@ -154,7 +158,7 @@ export const runIngress = async (env: Environment = process.env, { exit }: RunIn
     service.onStop({ stop: async () => void (await (await embedding)?.close()) });
 
     const statusFeed = createStatusFeed({
-      kafka, codec, producer, router, instanceId: config.INGRESS_INSTANCE_ID, instrumentation,
+      kafka, codec, producer, router, instanceId: config.INGRESS_INSTANCE_ID, instrumentation, tracer,
       logger: logger.child({ component: 'status-feed' }),
       onDelivery: (outcome) => {
         if (outcome === 'unknown_status') logger.warn('document-indexed with an unknown status; ignored');

@@ -1,10 +1,12 @@
 // Accepting a chat or search request: check the conversation, publish chat-request-received with
 // this instance's reply route, and route the answer back to the caller's listener.
 import { randomUUID } from 'node:crypto';
-import type { EventProducer } from '@rivulet/kafka';
+import { HEADERS, type EventProducer } from '@rivulet/kafka';
+import type { Tracer } from '@rivulet/observability';
 import { TOPICS, type ChatRequestReceived, type EventRecords } from '@rivulet/schemas';
 import type { ApiKeyPrincipal } from '../auth.js';
 import { IngressError, type ErrorBody } from '../errors.js';
+import { startRequestTrace, type RequestTrace } from '../request-trace.js';
 import type { ChatSubmission } from './chat-input.js';
 import type { ReplyListener, ReplyRouter } from './reply-router.js';
 
@@ -15,7 +17,8 @@ export interface ConversationPort {
 }
 
 export interface ChatPublisher {
-  publish(event: ChatRequestReceived): Promise<void>;
+  /** `traceparent`: the request's root span, for the event's header (request-trace.ts). */
+  publish(event: ChatRequestReceived, traceparent?: string): Promise<void>;
 }
 
 /** Tells generation workers to stop (Redis; see CHAT_CANCEL_CHANNEL). */
@@ -36,6 +39,8 @@ export interface ChatServiceOptions {
   observer?: ChatObserver;
   /** A cancel could not reach the workers (Redis down): the client is answered anyway; the answer completes. */
   onCancelSignalFailed?: (requestId: string, error: unknown) => void;
+  /** Starts each request's root span (Service.tracer); absent when tracing is off. */
+  tracer?: Tracer | undefined;
   now?: () => number;
 }
 
@@ -63,7 +68,10 @@ export interface ChatService {
 }
 
 export const kafkaChatPublisher = (producer: EventProducer<EventRecords>): ChatPublisher => ({
-  publish: (event) => producer.send([{ topic: TOPICS.chatRequests, type: 'chat-request-received', key: event.payload.request.conversationId, value: event }]),
+  publish: (event, traceparent) => producer.send([{
+    topic: TOPICS.chatRequests, type: 'chat-request-received', key: event.payload.request.conversationId, value: event,
+    ...(traceparent === undefined ? {} : { headers: { [HEADERS.traceparent]: traceparent } }),
+  }]),
 });
 
 const TITLE_CHARS = 80;
@@ -95,7 +103,7 @@ const observed = (listener: ReplyListener, observer: ChatObserver, kind: string,
 };
 
 /** Queues a listener's calls until `open()`, so nothing overtakes the caller's acknowledgement. */
-const gate = (listener: ReplyListener, onTerminal: () => void): { listener: ReplyListener; open(): void } => {
+const gate = (listener: ReplyListener, onTerminal: (error?: ErrorBody) => void): { listener: ReplyListener; open(): void } => {
   let held: (() => void)[] | undefined = [];
   const call = (run: () => void): void => (held ? void held.push(run) : run());
   return {
@@ -109,7 +117,7 @@ const gate = (listener: ReplyListener, onTerminal: () => void): { listener: Repl
         call(() => listener.done(payload));
       },
       error: (error) => {
-        onTerminal();
+        onTerminal(error);
         call(() => listener.error(error));
       },
     },
@@ -122,10 +130,10 @@ const gate = (listener: ReplyListener, onTerminal: () => void): { listener: Repl
 };
 
 export const createChatService = ({
-  router, conversations, publisher, cancelSignal, route, requestTimeoutMs, observer = silentObserver, onCancelSignalFailed = () => undefined, now = Date.now,
+  router, conversations, publisher, cancelSignal, route, requestTimeoutMs, observer = silentObserver, onCancelSignalFailed = () => undefined, tracer, now = Date.now,
 }: ChatServiceOptions): ChatService => {
   const timers = new Map<string, NodeJS.Timeout>();
-  const started = new Map<string, { kind: string; at: number }>();
+  const started = new Map<string, { kind: string; at: number; trace: RequestTrace }>();
   const clear = (requestId: string): void => {
     clearTimeout(timers.get(requestId));
     timers.delete(requestId);
@@ -135,13 +143,20 @@ export const createChatService = ({
   return {
     submit: async (principal, submission, listener) => {
       const requestId = randomUUID();
+      // The root span lasts until the request's terminal reply (or its refusal here).
+      const trace = startRequestTrace(tracer, { kind: submission.kind, requestId, tenantId: principal.tenantId });
       let conversationId: string;
       let creating: Promise<void> | undefined;
       if (submission.kind === 'search') {
         conversationId = requestId;
       } else if (submission.conversationId !== undefined) {
         conversationId = submission.conversationId;
-        if (!(await conversations.exists(principal.tenantId, conversationId))) {
+        const exists = await conversations.exists(principal.tenantId, conversationId).catch((error: unknown) => {
+          trace.end('internal', 'conversation lookup failed');
+          throw error;
+        });
+        if (!exists) {
+          trace.end('not_found');
           throw new IngressError('not_found', `No conversation "${conversationId}" for this API key's tenant; omit conversationId to start a new one.`);
         }
       } else {
@@ -153,7 +168,10 @@ export const createChatService = ({
       }
 
       const acceptedAt = now();
-      const gated = gate(observed(listener, observer, submission.kind, acceptedAt, now), () => clear(requestId));
+      const gated = gate(observed(listener, observer, submission.kind, acceptedAt, now), (error) => {
+        clear(requestId);
+        trace.end(error?.code ?? 'done', error?.message);
+      });
       router.register(requestId, gated.listener);
       timers.set(requestId, setTimeout(() => {
         router.fail(requestId, { code: 'timeout', message: `No answer within ${requestTimeoutMs} ms; the pipeline may be overloaded or a worker down. Try again.`, retryable: true });
@@ -171,11 +189,12 @@ export const createChatService = ({
         },
       };
       observer.started(submission.kind);
-      started.set(requestId, { kind: submission.kind, at: acceptedAt });
-      const [published, created] = await Promise.allSettled([publisher.publish(event), creating]);
+      started.set(requestId, { kind: submission.kind, at: acceptedAt, trace });
+      const [published, created] = await Promise.allSettled([publisher.publish(event, trace.traceparent), creating]);
       if (published.status === 'rejected') {
         clear(requestId);
         router.forget(requestId);
+        trace.end('not_published', 'Kafka did not acknowledge the request');
         observer.ended(submission.kind, 'not_published', (now() - acceptedAt) / 1000);
         throw new IngressError('internal', 'The request could not be queued (Kafka did not acknowledge it); nothing was started. Try again.', { retriable: true, httpStatus: 503, cause: published.reason });
       }
@@ -183,6 +202,7 @@ export const createChatService = ({
         // Published but its conversation not stored: stop the answer rather than name a conversation a next turn would not find.
         clear(requestId);
         router.forget(requestId);
+        trace.end('conversation_not_stored', 'the database did not store the new conversation');
         observer.ended(submission.kind, 'not_published', (now() - acceptedAt) / 1000);
         await cancelSignal.cancel(requestId).catch((error: unknown) => onCancelSignalFailed(requestId, error));
         throw new IngressError('internal', 'The conversation could not be stored (the database did not answer); the request was stopped. Try again.', { retriable: true, httpStatus: 503, cause: created.reason });
@@ -202,6 +222,7 @@ export const createChatService = ({
     abandon: (requestId) => {
       const request = started.get(requestId);
       if (request && router.isWaiting(requestId)) observer.ended(request.kind, 'abandoned', (now() - request.at) / 1000);
+      request?.trace.end('abandoned');
       clear(requestId);
       router.forget(requestId);
     },

@@ -1,5 +1,5 @@
 // The consumer behind chat answers: this instance's replies partition, in a group of its own.
-import { Worker, type EventCodec, type EventProducer, type Kafka, type PipelineInstrumentation, type RuntimeLogger } from '@rivulet/kafka';
+import { Worker, type EventCodec, type EventProducer, type Kafka, type MessageTracer, type PipelineInstrumentation, type RuntimeLogger } from '@rivulet/kafka';
 import { TOPICS, type EventRecords, type ReplyDelta, type ReplyEnd } from '@rivulet/schemas';
 import type { DeliveryOutcome, ReplyRouter } from './reply-router.js';
 
@@ -13,6 +13,8 @@ export interface ReplyFeedOptions {
   partition: number;
   instrumentation: PipelineInstrumentation;
   logger: RuntimeLogger;
+  /** A consumer span per reply (the last hop of a chat trace), child of the worker span that published it (Service.tracer); absent when tracing is off. */
+  tracer?: MessageTracer | undefined;
   onDelivery?: (outcome: DeliveryOutcome, event: ReplyDelta | ReplyEnd) => void;
 }
 
@@ -30,7 +32,7 @@ export const replyGroupId = (instanceId: string): string => `rivulet-ingress-rep
  * Reads from the latest offset: replies published while this instance was down belong to
  * sockets that closed with it. The handler looks up a map and queues frames; it never blocks.
  */
-export const createReplyFeed = ({ kafka, codec, producer, router, instanceId, partition, instrumentation, logger, onDelivery }: ReplyFeedOptions): ReplyFeed => {
+export const createReplyFeed = ({ kafka, codec, producer, router, instanceId, partition, instrumentation, logger, onDelivery, tracer }: ReplyFeedOptions): ReplyFeed => {
   const groupId = replyGroupId(instanceId);
   let joined = false;
   const worker = new Worker<EventRecords>({
@@ -43,6 +45,7 @@ export const createReplyFeed = ({ kafka, codec, producer, router, instanceId, pa
     maxAttempts: 1,
     shutdownTimeoutMs: 5_000,
     logger,
+    tracer,
     instrumentation: {
       ...instrumentation,
       rebalance: (event) => {

@@ -1,21 +1,22 @@
 // document-received events as the ingress publishes them, and the port it publishes through.
 import { randomUUID } from 'node:crypto';
-import type { EventProducer } from '@rivulet/kafka';
+import { HEADERS, type EventProducer } from '@rivulet/kafka';
 import { documentKey, TOPICS, type DocumentReceived, type DocumentReceivedPayload, type EventRecords } from '@rivulet/schemas';
 
-/** Publishes one document-received event; resolves once Kafka acknowledged it. */
+/** Publishes one document-received event; resolves once Kafka acknowledged it. `traceparent`: the request's root span. */
 export interface DocumentPublisher {
-  publish(event: DocumentReceived): Promise<void>;
+  publish(event: DocumentReceived, traceparent?: string): Promise<void>;
 }
 
 /** The Kafka publisher: topic and key come from @rivulet/schemas, never by hand. */
 export const kafkaDocumentPublisher = (producer: EventProducer<EventRecords>): DocumentPublisher => ({
-  publish: (event) => producer.send([
+  publish: (event, traceparent) => producer.send([
     {
       topic: TOPICS.documents,
       type: 'document-received',
       key: documentKey({ tenantId: event.tenantId, collection: event.payload.collection, documentId: event.payload.documentId }),
       value: event,
+      ...(traceparent === undefined ? {} : { headers: { [HEADERS.traceparent]: traceparent } }),
     },
   ]),
 });

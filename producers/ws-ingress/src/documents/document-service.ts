@@ -1,12 +1,14 @@
 // Accepting, replacing and deleting documents: the one path HTTP and WebSocket share.
 import { createHash, randomUUID } from 'node:crypto';
-import type { Logger } from '@rivulet/observability';
+import { traceIdOf } from '@rivulet/kafka';
+import type { Logger, Tracer } from '@rivulet/observability';
 import { CONTENT_HASH_PREFIX, MAX_INLINE_CONTENT_BYTES, type DocumentReference } from '@rivulet/schemas';
 import type { ApiKeyPrincipal } from '../auth.js';
 import { IngressError } from '../errors.js';
 import { deletePayload, documentReceived, type DocumentPublisher } from './document-events.js';
 import type { DocumentSubmission } from './document-input.js';
 import type { DocumentState, DocumentStore, PendingVersion } from './document-store.js';
+import { startRequestTrace, type RequestTrace } from '../request-trace.js';
 
 export interface DocumentServiceOptions {
   store: DocumentStore;
@@ -16,6 +18,8 @@ export interface DocumentServiceOptions {
   /** Content above this goes to the blob store and travels as contentUri. Default MAX_INLINE_CONTENT_BYTES. */
   maxInlineBytes?: number;
   logger: Logger;
+  /** Starts each upload's and delete's root span (Service.tracer); absent when tracing is off. */
+  tracer?: Tracer | undefined;
 }
 
 /** An upsert checked and hashed, not yet stored: lets a caller watch the version before it is published. */
@@ -36,6 +40,17 @@ export interface DocumentService {
   status(reference: DocumentReference): Promise<DocumentState | undefined>;
 }
 
+/** Runs one request under its root span: ended `accepted` once the event is out, or with the error's code. */
+const traced = async (trace: RequestTrace, run: (trace: RequestTrace) => Promise<void>): Promise<void> => {
+  try {
+    await run(trace);
+    trace.end('accepted');
+  } catch (error) {
+    trace.end(error instanceof IngressError ? error.code : 'internal', error instanceof Error ? error.message : undefined);
+    throw error;
+  }
+};
+
 const storeUnavailable = (cause: unknown): IngressError =>
   new IngressError('internal', 'The document store is unavailable; try again shortly.', { retriable: true, httpStatus: 503, cause });
 
@@ -43,7 +58,7 @@ const notQueued = (cause: unknown): IngressError =>
   new IngressError('internal', 'The document could not be queued for indexing (Kafka did not acknowledge it); send it again.', { retriable: true, httpStatus: 503, cause });
 
 export const createDocumentService = ({
-  store, publisher, maxDocumentBytes, maxInlineBytes = MAX_INLINE_CONTENT_BYTES, logger,
+  store, publisher, maxDocumentBytes, maxInlineBytes = MAX_INLINE_CONTENT_BYTES, logger, tracer,
 }: DocumentServiceOptions): DocumentService => {
   if (!(maxDocumentBytes > 0)) throw new RangeError('createDocumentService(): maxDocumentBytes must be positive');
   const log = logger.child({ component: 'documents' });
@@ -58,7 +73,10 @@ export const createDocumentService = ({
     return { principal, requestId, reference, version, submission };
   };
 
-  const upsert = async ({ principal, requestId, reference, version, submission }: PreparedUpsert): Promise<void> => {
+  const upsert = (prepared: PreparedUpsert): Promise<void> =>
+    traced(startRequestTrace(tracer, { kind: 'ingest', requestId: prepared.requestId, tenantId: prepared.principal.tenantId }), (trace) => publishUpsert(prepared, trace));
+
+  const publishUpsert = async ({ principal, requestId, reference, version, submission }: PreparedUpsert, trace: RequestTrace): Promise<void> => {
     const inline = submission.content.length <= maxInlineBytes;
     const pending: PendingVersion = {
       reference, version, title: submission.title, fileName: submission.fileName, mimeType: submission.mimeType,
@@ -76,27 +94,30 @@ export const createDocumentService = ({
       content: inline ? submission.content : null, contentUri: inline ? null : `blob:${version}`,
       contentHash: version, sizeBytes: submission.content.length, metadata: submission.metadata,
     });
-    await publisher.publish(event).catch((error: unknown) => {
-      log.error({ requestId, error, documentId: reference.documentId }, 'document-received not acknowledged; the row stays failed');
+    await publisher.publish(event, trace.traceparent).catch((error: unknown) => {
+      log.error({ requestId, traceId: traceIdOf(trace.traceparent), error, documentId: reference.documentId }, 'document-received not acknowledged; the row stays failed');
       throw notQueued(error);
     });
     // The event is out: a failure here only leaves the row saying failed until the pipeline's first status.
     await store.markAccepted(pending).catch((error: unknown) => {
       log.warn({ requestId, error, documentId: reference.documentId }, 'could not mark the document accepted; the pipeline status will correct it');
     });
-    log.info({ requestId, tenantId: reference.tenantId, collection: reference.collection, documentId: reference.documentId, version, sizeBytes: submission.content.length, inline }, 'document accepted');
+    log.info({ requestId, traceId: traceIdOf(trace.traceparent), tenantId: reference.tenantId, collection: reference.collection, documentId: reference.documentId, version, sizeBytes: submission.content.length, inline }, 'document accepted');
   };
 
-  const remove = async (principal: ApiKeyPrincipal, reference: DocumentReference, requestId: string): Promise<void> => {
+  const remove = (principal: ApiKeyPrincipal, reference: DocumentReference, requestId: string): Promise<void> =>
+    traced(startRequestTrace(tracer, { kind: 'delete', requestId, tenantId: principal.tenantId }), (trace) => publishDelete(principal, reference, requestId, trace));
+
+  const publishDelete = async (principal: ApiKeyPrincipal, reference: DocumentReference, requestId: string, trace: RequestTrace): Promise<void> => {
     const cleared = await store.clearVersion(reference).catch((error: unknown) => {
       throw storeUnavailable(error);
     });
     if (!cleared) throw new IngressError('not_found', `No document "${reference.documentId}" in collection "${reference.collection}".`);
     const event = documentReceived({ tenantId: principal.tenantId, requestId, apiKeyId: principal.keyId }, deletePayload(reference.collection, reference.documentId));
     try {
-      await publisher.publish(event);
+      await publisher.publish(event, trace.traceparent);
     } catch (error) {
-      log.error({ requestId, error, documentId: reference.documentId }, 'delete not acknowledged; restoring the version');
+      log.error({ requestId, traceId: traceIdOf(trace.traceparent), error, documentId: reference.documentId }, 'delete not acknowledged; restoring the version');
       if (cleared.previousVersion !== null) {
         await store.restoreVersion(reference, cleared.previousVersion).catch((restoreError: unknown) => {
           log.error({ requestId, error: restoreError }, 'could not restore the version after a failed delete');
@@ -104,7 +125,7 @@ export const createDocumentService = ({
       }
       throw notQueued(error);
     }
-    log.info({ requestId, tenantId: reference.tenantId, collection: reference.collection, documentId: reference.documentId }, 'delete accepted');
+    log.info({ requestId, traceId: traceIdOf(trace.traceparent), tenantId: reference.tenantId, collection: reference.collection, documentId: reference.documentId }, 'delete accepted');
   };
 
   const status = (reference: DocumentReference): Promise<DocumentState | undefined> =>

@@ -1,5 +1,5 @@
 // The consumer behind status pushes: every document-indexed event, in a group per instance.
-import { Worker, type EventCodec, type EventProducer, type Kafka, type PipelineInstrumentation, type RuntimeLogger } from '@rivulet/kafka';
+import { Worker, type EventCodec, type EventProducer, type Kafka, type MessageTracer, type PipelineInstrumentation, type RuntimeLogger } from '@rivulet/kafka';
 import { TOPICS, type DocumentIndexed, type EventRecords } from '@rivulet/schemas';
 import type { DeliveryOutcome, StatusRouter } from './status-router.js';
 
@@ -12,6 +12,8 @@ export interface StatusFeedOptions {
   instanceId: string;
   instrumentation: PipelineInstrumentation;
   logger: RuntimeLogger;
+  /** A consumer span per status event, child of the worker span that published it (Service.tracer); absent when tracing is off. */
+  tracer?: MessageTracer | undefined;
   onDelivery?: (outcome: DeliveryOutcome) => void;
 }
 
@@ -30,7 +32,7 @@ export const statusGroupId = (instanceId: string): string => `rivulet-ingress-st
  * group, from the latest offset: a status published while no instance was up is for sockets that
  * are gone anyway. The handler only looks up a map and queues frames, so it never blocks the feed.
  */
-export const createStatusFeed = ({ kafka, codec, producer, router, instanceId, instrumentation, logger, onDelivery }: StatusFeedOptions): StatusFeed => {
+export const createStatusFeed = ({ kafka, codec, producer, router, instanceId, instrumentation, logger, onDelivery, tracer }: StatusFeedOptions): StatusFeed => {
   const groupId = statusGroupId(instanceId);
   let joined = false;
   const worker = new Worker<EventRecords>({
@@ -41,6 +43,7 @@ export const createStatusFeed = ({ kafka, codec, producer, router, instanceId, i
     maxAttempts: 1,
     shutdownTimeoutMs: 5_000,
     logger,
+    tracer,
     instrumentation: {
       ...instrumentation,
       rebalance: (event) => {
