@@ -13,19 +13,28 @@ export interface DocumentState {
   /** The version search shows. */
   currentVersion: string | null;
   status: string;
+  /** Chunks of the indexed version. */
   chunkCount: number;
+  /** Chunk indexes 0 … chunkKeys-1 may hold a record on the chunk topics (what a shorter version or a delete must tombstone). */
+  chunkKeys: number;
 }
 
 /** The ingestion worker's port to PostgreSQL. Status changes are fenced by version. */
 export interface DocumentStore {
   state(reference: DocumentReference): Promise<DocumentState | undefined>;
   blob(contentHash: string): Promise<Buffer | undefined>;
-  markProcessing(reference: DocumentReference, version: string): Promise<void>;
+  /** The version is being chunked into `chunkKeys` chunks: records that their keys are about to hold records. */
+  markProcessing(reference: DocumentReference, version: string, chunkKeys: number): Promise<void>;
   markFailed(reference: DocumentReference, version: string, error: { code: string; message: string }): Promise<void>;
   /** The version is already the indexed one: back to completed. */
   markUnchanged(reference: DocumentReference, version: string): Promise<void>;
-  /** Removes the document's chunks if it is still deleted (no upload came after); true when it did. */
-  delete(reference: DocumentReference): Promise<boolean>;
+  /**
+   * Removes the document's chunks if it is still deleted (no upload came after), and says how many
+   * chunk keys it had (to tombstone); undefined when it is not deleted.
+   */
+  delete(reference: DocumentReference): Promise<{ chunkKeys: number } | undefined>;
+  /** Records that only chunk keys 0 … chunkKeys-1 may hold records: the ones above are tombstoned. */
+  recordChunkKeys(reference: DocumentReference, chunkKeys: number): Promise<void>;
 }
 
 const key = ({ tenantId, collection, documentId }: DocumentReference): string[] => [tenantId, collection, documentId];
@@ -39,8 +48,12 @@ export const createDocumentStore = (pool: Pool): DocumentStore => ({
   async blob(contentHash) {
     return (await pool.query<{ content: Buffer }>(queries.blob, [contentHash])).rows[0]?.content;
   },
-  async markProcessing(reference, version) {
-    await withTenant(pool, reference.tenantId, (client) => client.query(queries.markProcessing, [...key(reference), version]));
+  async markProcessing(reference, version, chunkKeys) {
+    await withTenant(pool, reference.tenantId, async (client) => {
+      await client.query(queries.markProcessing, [...key(reference), version]);
+      // Whatever the status (a later upload may have come in): these chunks are published next.
+      await client.query(queries.recordChunkKeys, [...key(reference), chunkKeys]);
+    });
   },
   async markFailed(reference, version, error) {
     await withTenant(pool, reference.tenantId, (client) => client.query(queries.markFailed, [...key(reference), version, error.code, error.message.slice(0, 2000)]));
@@ -50,12 +63,15 @@ export const createDocumentStore = (pool: Pool): DocumentStore => ({
   },
   delete(reference) {
     return withTenant(pool, reference.tenantId, async (client) => {
-      const row = (await client.query<{ version: string | null }>(queries.lockDocument, key(reference))).rows[0];
-      if (!row || row.version !== null) return false;
+      const row = (await client.query<{ version: string | null; chunkKeys: number }>(queries.lockDocument, key(reference))).rows[0];
+      if (!row || row.version !== null) return undefined;
       await client.query(queries.deleteChunks, key(reference));
       await client.query(queries.deletePendingChunks, key(reference));
       await client.query(queries.markDeleted, key(reference));
-      return true;
+      return { chunkKeys: row.chunkKeys };
     });
+  },
+  async recordChunkKeys(reference, chunkKeys) {
+    await withTenant(pool, reference.tenantId, (client) => client.query(queries.recordChunkKeys, [...key(reference), chunkKeys]));
   },
 });

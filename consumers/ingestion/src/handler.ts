@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DocumentError, type Chunk, type ParsedDocument } from '@rivulet/documents';
-import { envelopeFrom, RetriableError, type Handler, type OutgoingEvent } from '@rivulet/kafka';
+import { envelopeFrom, RetriableError, type Handler, type OutgoingEvent, type Tombstone, type TombstoneBatch } from '@rivulet/kafka';
 import { chunkKey, documentKey, TOPICS, type EventRecords } from '@rivulet/schemas';
 import type { DocumentReference, DocumentStore } from './document-store.js';
 
@@ -10,11 +10,24 @@ export interface IngestionDependencies {
   parse: (input: { content: Buffer; mimeType?: string; fileName?: string }) => Promise<ParsedDocument>;
   /** Chunks of the text, each within the embedding model's token limit. */
   chunk: (text: string) => Chunk[];
+  /**
+   * Produces tombstones (null values; a handler's outputs cannot carry one) and resolves once Kafka
+   * acknowledged them: a TombstoneWriter's `send`.
+   */
+  sendTombstones: (batch: TombstoneBatch) => Promise<unknown>;
 }
 
 type Output = OutgoingEvent<EventRecords, 'chunk-created'> | OutgoingEvent<EventRecords, 'document-indexed'>;
 
 const BLOB_PREFIX = 'blob:';
+
+/** The topics keyed by chunk: the embedding worker does not pass a tombstone on, so each gets its own. */
+const CHUNK_TOPICS = [TOPICS.chunks, TOPICS.chunksEmbedded] as const;
+
+/** Tombstones for chunk indexes from … to-1 of a document on both chunk topics. */
+const chunkTombstones = (reference: DocumentReference, from: number, to: number): Tombstone[] =>
+  Array.from({ length: Math.max(0, to - from) }, (_, offset) => chunkKey(reference, from + offset))
+    .flatMap((key) => CHUNK_TOPICS.map((topic) => ({ topic, key })));
 
 /** A chunk id that is stable for a document version, and short whatever the document id's length. */
 const chunkIdOf = (reference: DocumentReference, version: string, index: number): string =>
@@ -25,9 +38,15 @@ const chunkIdOf = (reference: DocumentReference, version: string, index: number)
  * with a `processing` status, or a `failed` status with the parser's reason. An unchanged
  * document (its version already indexed) is answered `completed` without any work. A version
  * that is no longer the latest accepted one is skipped. For a delete: remove its chunks.
+ *
+ * Chunk keys a shorter version or a delete leaves behind are tombstoned on the chunk topics before
+ * the handler returns, so before anything newer of the document: the runtime handles one key
+ * (one document) at a time, and publishes a handler's outputs before it handles the next event
+ * of that key. The count of keys is raised before chunks are published and lowered after their
+ * tombstones are acknowledged, so a redelivery tombstones again (harmless) rather than too little.
  */
 export const createIngestionHandler =
-  ({ store, parse, chunk }: IngestionDependencies): Handler<EventRecords, 'document-received', 'chunk-created' | 'document-indexed'> =>
+  ({ store, parse, chunk, sendTombstones }: IngestionDependencies): Handler<EventRecords, 'document-received', 'chunk-created' | 'document-indexed'> =>
   async (event) => {
     const { payload } = event;
     const reference: DocumentReference = { tenantId: event.tenantId, collection: payload.collection, documentId: payload.documentId };
@@ -44,7 +63,15 @@ export const createIngestionHandler =
       },
     });
 
-    if (payload.operation === 'delete') return (await store.delete(reference)) ? [statusEvent('deleted')] : [];
+    if (payload.operation === 'delete') {
+      const deleted = await store.delete(reference);
+      if (!deleted) return [];
+      if (deleted.chunkKeys > 0) {
+        await sendTombstones({ tombstones: chunkTombstones(reference, 0, deleted.chunkKeys), tenantId: event.tenantId });
+        await store.recordChunkKeys(reference, 0);
+      }
+      return [statusEvent('deleted')];
+    }
 
     const version = payload.contentHash;
     if (!version) return [statusEvent('failed', { error: { code: 'invalid_request', message: 'document-received without a content hash' } })];
@@ -76,7 +103,11 @@ export const createIngestionHandler =
     const chunks = chunk(parsed.text);
     if (chunks.length === 0) return fail({ code: 'empty_document', message: 'The document has no text to index.' });
 
-    await store.markProcessing(reference, version);
+    const previousKeys = state?.chunkKeys ?? 0;
+    if (previousKeys > chunks.length) {
+      await sendTombstones({ tombstones: chunkTombstones(reference, chunks.length, previousKeys), tenantId: event.tenantId });
+    }
+    await store.markProcessing(reference, version, chunks.length);
     const title = payload.title ?? parsed.title ?? null;
     const created: Output[] = chunks.map((piece) => ({
       topic: TOPICS.chunks,

@@ -24,20 +24,37 @@ after(async () => {
 
 // The worker's statements run under row-level security (decision 0011): each in its tenant's scope.
 test('status changes reach the document of the reference\'s tenant, and only that one', async () => {
-  await store.markProcessing(reference, 'v1');
-  assert.deepEqual(await store.state(reference), { version: 'v1', currentVersion: null, status: 'processing', chunkCount: 0 });
+  await store.markProcessing(reference, 'v1', 5);
+  assert.deepEqual(await store.state(reference), { version: 'v1', currentVersion: null, status: 'processing', chunkCount: 0, chunkKeys: 5 });
   await store.markFailed(reference, 'v1', { code: 'unsupported_type', message: 'no' });
   assert.equal((await store.state(reference))?.status, 'failed');
   const other = { ...reference, tenantId: 'tenant-b' };
   assert.equal(await store.state(other), undefined, 'another tenant does not see it');
-  await store.markProcessing(other, 'v1');
+  await store.markProcessing(other, 'v1', 9);
   assert.equal((await store.state(reference))?.status, 'failed', 'nor change it');
+  assert.equal((await store.state(reference))?.chunkKeys, 5);
 });
 
-test('a delete removes the document\'s chunks once its version is cleared', async () => {
-  assert.equal(await store.delete(reference), false, 'not deleted while it has a version');
+test('chunk keys: the indexed version\'s count counts too; a shorter version\'s count is recorded', async () => {
+  // The indexer completed a version of 7 chunks (it writes chunk_count, never chunk_keys).
+  await withTenant(pool, reference.tenantId, (client) => client.query(`UPDATE documents SET chunk_count = 7 WHERE document_id = $1`, [reference.documentId]));
+  assert.equal((await store.state(reference))?.chunkKeys, 7);
+  await store.recordChunkKeys(reference, 9);
+  assert.equal((await store.state(reference))?.chunkKeys, 9);
+  await store.recordChunkKeys(reference, 2);
+  assert.equal((await store.state(reference))?.chunkKeys, 7, 'until the shorter version completes, the indexed one\'s keys may be tombstoned again (harmless)');
+  await withTenant(pool, reference.tenantId, (client) => client.query(`UPDATE documents SET chunk_count = 2 WHERE document_id = $1`, [reference.documentId]));
+  assert.equal((await store.state(reference))?.chunkKeys, 2);
+});
+
+test('a delete removes the document\'s chunks once its version is cleared, and says how many chunk keys it had', async () => {
+  assert.equal(await store.delete(reference), undefined, 'not deleted while it has a version');
+  await store.recordChunkKeys(reference, 4);
   await withTenant(pool, reference.tenantId, (client) => client.query(`UPDATE documents SET version = NULL WHERE document_id = $1`, [reference.documentId]));
-  assert.equal(await store.delete(reference), true);
+  assert.deepEqual(await store.delete(reference), { chunkKeys: 4 });
+  assert.deepEqual(await store.delete(reference), { chunkKeys: 4 }, 'a redelivery before the tombstones were recorded tombstones again');
+  await store.recordChunkKeys(reference, 0);
+  assert.deepEqual(await store.delete(reference), { chunkKeys: 0 });
   assert.equal((await store.state(reference))?.status, 'deleted');
   const { rows } = await withAllTenants(pool, 'test: the row as stored', (client) => client.query<{ tenant_id: string; status: string }>('SELECT tenant_id, status FROM documents'));
   assert.deepEqual(rows, [{ tenant_id: 'tenant-a', status: 'deleted' }]);

@@ -1,4 +1,24 @@
-import { baseVariables, defineConfig, integer, variable, withKafkaConsumer } from '@rivulet/config';
+import { baseVariables, defineConfig, fromParser, integer, parseDuration, variable, withKafkaConsumer } from '@rivulet/config';
+
+/** Node's timers hold at most 2^31-1 ms (about 24.8 days); a longer delay would fire at once. */
+const MAX_INTERVAL_MS = 24 * 86_400_000;
+
+/** A duration, or `0`/`off` (returned as 0): the schedule is off. */
+const durationOrOff = () => fromParser((text) => {
+  const trimmed = text.trim().toLowerCase();
+  if (trimmed === 'off' || trimmed === '0') return 0;
+  try {
+    return parseDuration(trimmed);
+  } catch {
+    throw new TypeError('expected a duration with a unit (ms, s, m, h, d), such as 30d, or 0 or off');
+  }
+});
+
+const interval = () => fromParser((text) => {
+  const milliseconds = parseDuration(text);
+  if (milliseconds < 1 || milliseconds > MAX_INTERVAL_MS) throw new RangeError('expected a duration from 1ms to 24d');
+  return milliseconds;
+});
 
 export const persistenceConfigSchema = withKafkaConsumer(
   defineConfig({
@@ -6,6 +26,14 @@ export const persistenceConfigSchema = withKafkaConsumer(
     PERSISTENCE_DATABASE_POOL_SIZE: variable({
       description: 'PostgreSQL connections of one persistence worker process (each message being stored holds one for its short transaction).',
       schema: integer({ min: 1, max: 200 }), default: '4',
+    }),
+    CONVERSATION_RETENTION: variable({
+      description: 'Conversations (and their messages) with no new message for this long are deleted, for every tenant, by the persistence worker\'s cleanup rounds; 0 or off turns the rounds off (run `rivulet cleanup` instead).',
+      schema: durationOrOff(), default: '30d',
+    }),
+    CLEANUP_INTERVAL: variable({
+      description: 'Time between two cleanup rounds of one persistence worker (the first runs at a random moment within 30 s of the start, or within the interval when shorter); one instance at a time runs a round (a PostgreSQL advisory lock), the others skip it.',
+      schema: interval(), default: '1h',
     }),
   }),
 );

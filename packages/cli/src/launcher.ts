@@ -72,7 +72,10 @@ export const startPipeline = async ({ processes = ['ingress', 'ingestion', 'embe
     LOG_LEVEL: 'info', RIVULET_ENV: 'test', KAFKA_SESSION_TIMEOUT: '6s', KAFKA_HEARTBEAT_INTERVAL: '1s',
     RIVULET_API_KEYS: tenants.map((entry) => `${entry.tenant}:${entry.apiKey}`).join(','),
     // Tests and benchmarks drive one key hard; rate limits have tests of their own.
-    RATE_LIMIT_PER_MINUTE: '0', INGRESS_PORT: String(ingressPort), KAFKA_TOPIC_PREFIX: topicPrefix, ...env,
+    RATE_LIMIT_PER_MINUTE: '0', INGRESS_PORT: String(ingressPort), KAFKA_TOPIC_PREFIX: topicPrefix,
+    // The database is shared, not isolated like the topics: a persistence worker's cleanup rounds
+    // would delete other runs' (and other tests') old conversations. The schedule has tests of its own.
+    CONVERSATION_RETENTION: 'off', ...env,
   };
 
   const start = async (name: InstanceName, extraEnv: Record<string, string> = {}): Promise<void> => {

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { createKafkaClient, deleteTopics, ensureTopics, readTopicOnce, silentLogger } from '@rivulet/kafka';
 import { chunkKey, documentKey, TOPICS } from '@rivulet/schemas';
-import { createPool, insertUserMessage, migrate, recordUsage, withAllTenants, withTenant } from '@rivulet/store';
+import { CONVERSATION_CLEANUP_LOCK, createPool, insertUserMessage, migrate, recordUsage, withAllTenants, withTenant } from '@rivulet/store';
 import { topicDefinitions } from '../src/topics.js';
 
 const bin = fileURLToPath(new URL('../bin/rivulet.js', import.meta.url));
@@ -16,7 +16,7 @@ const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const run = randomBytes(4).toString('hex');
 const prefix = `cleanup-test-${run}.`;
 const [A, B] = [`cleanup-test-${run}-a`, `cleanup-test-${run}-b`];
-const pool = createPool({ databaseUrl, max: 2 });
+const pool = createPool({ databaseUrl, max: 3 });
 const kafka = createKafkaClient({ brokers, clientId: 'rivulet-cleanup-test', logger: silentLogger });
 const COMPACTED = [TOPICS.documents, TOPICS.documentsIndexed, TOPICS.chunks, TOPICS.chunksEmbedded] as const;
 const TABLES = ['documents', 'chunks', 'pending_chunks', 'conversations', 'messages', 'usage_records', 'usage_daily'] as const;
@@ -113,6 +113,28 @@ test('cleanup: --dry-run counts, then only conversations older than the cut-off 
   const bad = await rivulet(['cleanup', '--older-than', '30']);
   assert.equal(bad.code, 2, 'a duration without a unit is a usage error');
   assert.match(bad.stderr, /duration/);
+});
+
+test('cleanup waits while another round (a persistence worker\'s) holds the cleanup lock, then runs', async () => {
+  await conversation(A, 'ancient-2', 'u1', ANCIENT);
+  const holder = await pool.connect();
+  try {
+    await holder.query(`SELECT pg_advisory_lock(hashtext($1 || ':' || current_schema()))`, [CONVERSATION_CLEANUP_LOCK]);
+    const started = Date.now();
+    const running = rivulet(['cleanup', '--older-than', '3645d', '--json']);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.ok((await conversationIds(A)).includes('ancient-2'), 'nothing deleted while the lock is held');
+    await holder.query(`SELECT pg_advisory_unlock(hashtext($1 || ':' || current_schema()))`, [CONVERSATION_CLEANUP_LOCK]);
+    const done = await running;
+    assert.equal(done.code, 0, done.stderr);
+    assert.ok(Date.now() - started >= 1500);
+    const report = JSON.parse(done.stdout) as { outcome: string; rows: { conversations: number } };
+    assert.equal(report.outcome, 'done');
+    assert.ok(report.rows.conversations >= 1);
+    assert.ok(!(await conversationIds(A)).includes('ancient-2'));
+  } finally {
+    holder.release();
+  }
 });
 
 test('erase --user: only that user\'s conversations of that tenant', async () => {

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
@@ -27,10 +28,10 @@ const requests = prefix + TOPICS.chatRequests;
 const deployment = 'status-test-deployment';
 let breakerOpenedAt = 0;
 
-const rivulet = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
+const rivulet = (args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> =>
   new Promise((resolve) => {
     execFile(process.execPath, [bin, 'status', ...args], {
-      env: { ...process.env, KAFKA_TOPIC_PREFIX: prefix, KAFKA_BROKERS: brokers.join(','), REDIS_URL: redisUrl }, timeout: 30_000,
+      env: { ...process.env, KAFKA_TOPIC_PREFIX: prefix, KAFKA_BROKERS: brokers.join(','), REDIS_URL: redisUrl, ...env }, timeout: 30_000,
     }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
     });
@@ -154,4 +155,79 @@ test('status --sample refuses a duration without a unit', async () => {
   const { code, stderr } = await rivulet(['--sample', '5']);
   assert.equal(code, 2);
   assert.match(stderr, /--sample/);
+});
+
+/** A port nothing listens on (bound, then closed). */
+const closedPort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+/** A server that accepts connections and never answers: a hung service, the case a deadline is for. */
+const silentServer = async (): Promise<{ port: number; close(): Promise<void> }> => {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    close: () => new Promise((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    }),
+  };
+};
+
+const services = (report: StatusReport) => Object.fromEntries(report.services.map((service) => [service.component, service]));
+
+test('status: the services are checked at the configured URLs; one at a closed port is down with the reason, the rest up', async () => {
+  const port = await closedPort();
+  const started = Date.now();
+  const { code, stdout, stderr } = await rivulet(['--json', '--sample', '0s'], { REDIS_URL: `redis://:secret-password@127.0.0.1:${port}` });
+  assert.ok(Date.now() - started < 15_000, `answered in ${Date.now() - started} ms`);
+  assert.equal(code, 1, stderr);
+  assert.match(stderr, /^Down: redis$/m);
+  const report = JSON.parse(stdout) as StatusReport;
+  assert.equal(report.healthy, false);
+  const redisHealth = services(report).redis!;
+  assert.deepEqual([redisHealth.address, redisHealth.healthy], [`127.0.0.1:${port}`, false], 'the configured port, not 6379');
+  assert.match(redisHealth.detail, /ECONNREFUSED/);
+  for (const component of ['postgres', 'kafka', 'schema-registry']) assert.equal(services(report)[component]?.healthy, true, component);
+  assert.doesNotMatch(stdout, /secret-password/, 'credentials in a URL are never printed');
+  assert.match(report.breakers.error ?? '', new RegExp(`127\\.0\\.0\\.1:${port}`));
+});
+
+test('status: services that accept connections but never answer are down after the deadline, not waited on', async () => {
+  const silent = await silentServer();
+  try {
+    const started = Date.now();
+    const { code, stdout, stderr } = await rivulet(['--json', '--sample', '0s'], {
+      DATABASE_URL: `postgres://rivulet:rivulet@127.0.0.1:${silent.port}/rivulet`,
+      KAFKA_BROKERS: `127.0.0.1:${silent.port}`,
+      SCHEMA_REGISTRY_URL: `http://127.0.0.1:${silent.port}/apis/ccompat/v7`,
+    });
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed < 12_000, `answered in ${elapsed} ms (deadline 3 s per check)`);
+    assert.equal(code, 1, stderr);
+    assert.match(stderr, /^Down: postgres, kafka, schema-registry$/m);
+    const report = JSON.parse(stdout) as StatusReport;
+    const byComponent = services(report);
+    assert.equal(byComponent.postgres?.address, `127.0.0.1:${silent.port}/rivulet`);
+    assert.equal(byComponent['schema-registry']?.address, `127.0.0.1:${silent.port}/apis/ccompat/v7`);
+    for (const component of ['postgres', 'kafka', 'schema-registry']) {
+      assert.equal(byComponent[component]?.healthy, false, component);
+      assert.match(byComponent[component]?.detail ?? '', /time|within/i, `${component}: ${byComponent[component]?.detail}`);
+    }
+    assert.equal(byComponent.redis?.healthy, true);
+    assert.notEqual(report.consumerGroups.error, null, 'the Kafka sections say why they are empty');
+  } finally {
+    await silent.close();
+  }
 });

@@ -11,17 +11,19 @@ export interface PoolOptions {
   schema?: string;
   applicationName?: string;
   statementTimeoutMs?: number;
+  /** How long to wait for a new connection before failing (default 5000). */
+  connectionTimeoutMs?: number;
 }
 
 /** The one way a process gets a PostgreSQL pool. */
-export const createPool = ({ databaseUrl, max = 10, schema, applicationName = 'rivulet', statementTimeoutMs = 30_000 }: PoolOptions): Pool => {
+export const createPool = ({ databaseUrl, max = 10, schema, applicationName = 'rivulet', statementTimeoutMs = 30_000, connectionTimeoutMs = 5_000 }: PoolOptions): Pool => {
   const options = [`-c statement_timeout=${statementTimeoutMs}`, ...(schema ? [`-c search_path=${schema},public`] : [])].join(' ');
   return new pg.Pool({
     connectionString: databaseUrl,
     max,
     application_name: applicationName,
     options,
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: connectionTimeoutMs,
     idleTimeoutMillis: 30_000,
   });
 };
@@ -40,14 +42,21 @@ export const withTransaction = <T>(pool: Pool, work: (client: PoolClient) => Pro
 export const transaction = async <T>(pool: Pool, begin: (client: PoolClient) => string, work: (client: PoolClient) => Promise<T>): Promise<T> => {
   const client = await pool.connect();
   try {
-    await client.query(begin(client));
+    return await transactionOn(client, begin(client), work);
+  } finally {
+    client.release();
+  }
+};
+
+/** One transaction on a connection the caller holds (and releases), e.g. one holding a session lock. */
+export const transactionOn = async <T>(client: PoolClient, begin: string, work: (client: PoolClient) => Promise<T>): Promise<T> => {
+  try {
+    await client.query(begin);
     const result = await work(client);
     await client.query('COMMIT');
     return result;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
-  } finally {
-    client.release();
   }
 };

@@ -1,62 +1,8 @@
-// Retention and erasure (operators' issue "Clean up"): expired conversations across tenants, and a
-// tenant's or a user's data on request. The Kafka side (tombstones on the compacted topics) is the
-// caller's: eraseTenant returns the documents and chunk indexes whose keys need one.
+// Erasure (operators' issue "Clean up"): a tenant's or a user's data on request (expired
+// conversations: expired-conversations.ts). The Kafka side (tombstones on the compacted topics) is
+// the caller's: eraseTenant returns the documents and chunk indexes whose keys need one.
 import type { Pool, PoolClient } from './pool.js';
 import { withAllTenants, withTenant } from './tenant-scope.js';
-
-export interface ExpiredConversationsOptions {
-  /** Conversations whose last activity (updated_at) is before this go, with their messages. */
-  olderThan: Date;
-  /** Conversations per transaction (default 500): keeps locks and WAL bursts short. */
-  batchSize?: number;
-  /** Count what would go; delete nothing. */
-  dryRun?: boolean;
-}
-
-export interface ExpiredConversationsResult {
-  conversations: number;
-  messages: number;
-  /** Transactions run (0 for a dry run). */
-  batches: number;
-}
-
-const EXPIRED_BATCH = `
-  WITH expired AS (
-    SELECT tenant_id, id FROM conversations WHERE updated_at < $1 ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED
-  ), deleted_messages AS (
-    DELETE FROM messages m USING expired e WHERE m.tenant_id = e.tenant_id AND m.conversation_id = e.id RETURNING 1
-  ), deleted AS (
-    DELETE FROM conversations c USING expired e WHERE c.tenant_id = e.tenant_id AND c.id = e.id RETURNING 1
-  )
-  SELECT (SELECT count(*) FROM deleted)::int AS conversations, (SELECT count(*) FROM deleted_messages)::int AS messages`;
-
-const EXPIRED_COUNT = `
-  SELECT count(*)::int AS conversations,
-         (SELECT count(*) FROM messages m JOIN conversations c ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id
-           WHERE c.updated_at < $1)::int AS messages
-    FROM conversations WHERE updated_at < $1`;
-
-const EXPIRY_REASON = 'retention: delete conversations past their retention period';
-
-/** Deletes every tenant's conversations last updated before `olderThan`, and their messages, in batches. */
-export const deleteExpiredConversations = async (pool: Pool, { olderThan, batchSize = 500, dryRun = false }: ExpiredConversationsOptions): Promise<ExpiredConversationsResult> => {
-  if (!(olderThan instanceof Date) || Number.isNaN(olderThan.getTime())) throw new TypeError('olderThan must be a valid Date');
-  if (!Number.isSafeInteger(batchSize) || batchSize <= 0) throw new TypeError('batchSize must be a positive whole number');
-  if (dryRun) {
-    const counts = await withAllTenants(pool, `${EXPIRY_REASON} (dry run)`, async (client) =>
-      (await client.query<{ conversations: number; messages: number }>(EXPIRED_COUNT, [olderThan])).rows[0]!);
-    return { ...counts, batches: 0 };
-  }
-  const total: ExpiredConversationsResult = { conversations: 0, messages: 0, batches: 0 };
-  for (;;) {
-    const batch = await withAllTenants(pool, EXPIRY_REASON, async (client) =>
-      (await client.query<{ conversations: number; messages: number }>(EXPIRED_BATCH, [olderThan, batchSize])).rows[0]!);
-    total.conversations += batch.conversations;
-    total.messages += batch.messages;
-    total.batches += 1;
-    if (batch.conversations < batchSize) return total;
-  }
-};
 
 export interface EraseOptions {
   tenantId: string;
@@ -85,7 +31,7 @@ export const ERASED_TABLES = ['messages', 'conversations', 'pending_chunks', 'ch
 
 const LIST_DOCUMENTS = `
   SELECT d.collection, d.document_id AS "documentId",
-         GREATEST(d.chunk_count,
+         GREATEST(d.chunk_count, d.chunk_keys,
            (SELECT max(chunk_index) + 1 FROM chunks c WHERE c.tenant_id = d.tenant_id AND c.collection = d.collection AND c.document_id = d.document_id),
            (SELECT max(chunk_index) + 1 FROM pending_chunks p WHERE p.tenant_id = d.tenant_id AND p.collection = d.collection AND p.document_id = d.document_id),
            0)::int AS "chunkCount",

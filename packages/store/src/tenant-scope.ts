@@ -1,7 +1,7 @@
 // Row-level security (migrations/0008_row_level_security.sql, docs/decisions/0011-tenant-isolation.md):
 // the tenant tables show a transaction only the rows of the tenant it names, and none when it
-// names none. These are the only two ways to name one.
-import { transaction, type Pool, type PoolClient } from './pool.js';
+// names none. The functions below are the only ways to name one.
+import { transaction, transactionOn, type Pool, type PoolClient } from './pool.js';
 
 /** The setting the tenant policies compare `tenant_id` with. */
 const TENANT_SETTING = 'rivulet.tenant_id';
@@ -33,12 +33,17 @@ export const withTenant = async <T>(pool: Pool, tenantId: string, work: (client:
  */
 export const withAllTenants = async <T>(pool: Pool, reason: string, work: (client: PoolClient) => Promise<T>): Promise<T> => {
   required('reason', reason);
-  return transaction(
-    pool,
-    (client) => `BEGIN; SELECT set_config('${ALL_TENANTS_SETTING}', 'on', true), set_config('rivulet.all_tenants_reason', ${client.escapeLiteral(reason)}, true)`,
-    work,
-  );
+  return transaction(pool, (client) => allTenantsBegin(client, reason), work);
 };
+
+/** withAllTenants on a connection the caller holds and releases (one holding an advisory lock, say). */
+export const withAllTenantsOn = async <T>(client: PoolClient, reason: string, work: (client: PoolClient) => Promise<T>): Promise<T> => {
+  required('reason', reason);
+  return transactionOn(client, allTenantsBegin(client, reason), work);
+};
+
+const allTenantsBegin = (client: PoolClient, reason: string): string =>
+  `BEGIN; SELECT set_config('${ALL_TENANTS_SETTING}', 'on', true), set_config('rivulet.all_tenants_reason', ${client.escapeLiteral(reason)}, true)`;
 
 /** What a session sets (`SET rivulet.all_tenants = on`) to see every tenant outside withAllTenants, e.g. the migration runner. */
 export const ALL_TENANTS_SESSION = `SET ${ALL_TENANTS_SETTING} = on`;

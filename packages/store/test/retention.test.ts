@@ -63,14 +63,14 @@ test('deleteExpiredConversations removes, across tenants and in batches, only co
     await insertUserMessage(pool, { tenantId, conversationId: 'revived', requestId: 'revived-r2', content: 'again', createdAt: now - 2 * DAY, userId: 'u1' });
   }
   const olderThan = new Date(now - 30 * DAY);
-  assert.deepEqual(await deleteExpiredConversations(pool, { olderThan, dryRun: true }), { conversations: 6, messages: 6, batches: 0 });
+  assert.deepEqual(await deleteExpiredConversations(pool, { olderThan, dryRun: true }), { outcome: 'done', conversations: 6, messages: 6, batches: 0 });
   assert.deepEqual(await conversationIds('exp-a'), ['old-0', 'old-1', 'old-2', 'recent', 'revived'], 'a dry run deletes nothing');
-  assert.deepEqual(await deleteExpiredConversations(pool, { olderThan, batchSize: 4 }), { conversations: 6, messages: 6, batches: 2 });
+  assert.deepEqual(await deleteExpiredConversations(pool, { olderThan, batchSize: 4 }), { outcome: 'done', conversations: 6, messages: 6, batches: 2 });
   for (const tenantId of ['exp-a', 'exp-b']) {
     assert.deepEqual(await conversationIds(tenantId), ['recent', 'revived'], tenantId);
     assert.equal((await counts(tenantId)).messages, 3, `${tenantId}: the messages of kept conversations stay`);
   }
-  assert.deepEqual(await deleteExpiredConversations(pool, { olderThan }), { conversations: 0, messages: 0, batches: 1 });
+  assert.deepEqual(await deleteExpiredConversations(pool, { olderThan }), { outcome: 'done', conversations: 0, messages: 0, batches: 1 });
   await assert.rejects(deleteExpiredConversations(pool, { olderThan: new Date(Number.NaN) }), TypeError);
 });
 

@@ -1,11 +1,13 @@
 // `rivulet cleanup --older-than <duration>`: deletes every tenant's conversations (and their
-// messages) not updated for that long. Run it from cron until the persistence worker's loop exists. Conversations
-// live in PostgreSQL only: the chat topics expire by time (docs/topics.md), so no tombstones.
+// messages) not updated for that long, by hand; the persistence worker runs the same round on a
+// schedule (CONVERSATION_RETENTION, CLEANUP_INTERVAL). Both go through deleteExpiredConversations,
+// whose lock keeps two rounds from overlapping. Conversations live in PostgreSQL only: the chat
+// topics expire by time (docs/topics.md), so no tombstones.
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parseDuration } from '@rivulet/config';
 import { deleteExpiredConversations } from '@rivulet/store';
 import type { CliConfig } from '../context.js';
-import { say, table } from '../output.js';
+import { say, table, warn } from '../output.js';
 import type { CommandAction } from './ask.js';
 import { positiveCount, withPool } from './database.js';
 import { usageErrorsExit2 } from './replay.js';
@@ -21,6 +23,9 @@ export interface CleanupOptions {
 /** Default retention of conversations. */
 export const DEFAULT_RETENTION = '30d';
 
+/** How long to wait for a round already running (a persistence worker's) before giving up. */
+export const CLEANUP_LOCK_WAIT_MS = 60_000;
+
 /** Commander's parser of a duration flag (`30d`, `12h`), in milliseconds. */
 export const durationFlag = (value: string): number => {
   try {
@@ -32,15 +37,22 @@ export const durationFlag = (value: string): number => {
   }
 };
 
-/** `rivulet cleanup`: reports the rows deleted (or, with --dry-run, that would be). */
+/**
+ * `rivulet cleanup`: reports the rows deleted (or, with --dry-run, that would be). Exits 1 when
+ * another round (a persistence worker's) held the lock for longer than CLEANUP_LOCK_WAIT_MS.
+ */
 export const cleanup = async (config: CliConfig, options: CleanupOptions): Promise<number> => {
   const olderThan = new Date(Date.now() - options.olderThan);
   const dryRun = options.dryRun === true;
-  const result = await withPool(config, 'conversation', (pool) => deleteExpiredConversations(pool, { olderThan, batchSize: options.batchSize, dryRun }));
+  const result = await withPool(config, 'conversation', (pool) =>
+    deleteExpiredConversations(pool, { olderThan, batchSize: options.batchSize, dryRun, lockWaitMs: CLEANUP_LOCK_WAIT_MS }));
+  const skipped = result.outcome === 'skipped';
+  if (skipped) warn(`Another cleanup round (a persistence worker's, or another \`rivulet cleanup\`) held the lock for ${CLEANUP_LOCK_WAIT_MS / 1000} s; nothing deleted. Run it again later.`);
   if (options.json === true) {
-    say(JSON.stringify({ olderThan: olderThan.toISOString(), dryRun, rows: { conversations: result.conversations, messages: result.messages }, batches: result.batches }));
-    return 0;
+    say(JSON.stringify({ olderThan: olderThan.toISOString(), dryRun, rows: { conversations: result.conversations, messages: result.messages }, batches: result.batches, outcome: result.outcome }));
+    return skipped ? 1 : 0;
   }
+  if (skipped) return 1;
   say(`Conversations of every tenant last active before ${olderThan.toISOString()}${dryRun ? ' (dry run: nothing deleted)' : ''}:`);
   say(table([['TABLE', dryRun ? 'WOULD DELETE' : 'DELETED'], ['conversations', String(result.conversations)], ['messages', String(result.messages)]]));
   return 0;

@@ -1,14 +1,14 @@
-// Gathers `rivulet status`: service health, consumer groups, topic rates and the router's
-// breakers, all at once. Every network call has a deadline; a section that fails says why.
+// Gathers `rivulet status`: service health (status-services.ts), consumer groups, topic rates and
+// the router's breakers, all at once. Every network call has a deadline; a section that fails says why.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { infraStatus } from '@rivulet/infra';
 import { createKafkaClient, openClusterInspector, silentLogger, type ClusterInspector, type TopicOffsets } from '@rivulet/kafka';
 import { TOPIC_SPECS, TOPICS } from '@rivulet/schemas';
 import { createRedisBreakerStore, type RedisBreakerStoreOptions } from '@rivulet/worker-generation';
 import { Redis } from 'ioredis';
 import type { CliConfig } from '../context.js';
 import { groupStatuses, workerSummaries } from './status-groups.js';
-import type { BreakersSection, ConsumerGroupsSection, ServiceHealth, StatusReport, TopicsSection, TopicStatus } from './status-report.js';
+import { checkServices } from './status-services.js';
+import type { BreakersSection, ConsumerGroupsSection, StatusReport, TopicsSection, TopicStatus } from './status-report.js';
 
 export interface CollectOptions {
   /** Time between the two end-offset samples that give the rates; 0 skips the second. */
@@ -24,9 +24,6 @@ export interface CollectOptions {
 const ROUTER_BREAKER_DEFAULTS: RedisBreakerStoreOptions['settings'] = { windowMs: 60_000, minRequests: 5, failureRatio: 0.5, cooldownMs: 30_000 };
 
 const message = (error: unknown): string => String((error as Error).message ?? error).split('\n')[0]!;
-
-const collectServices = async (config: CliConfig): Promise<ServiceHealth[]> =>
-  (await infraStatus({ home: config.RIVULET_HOME })).map(({ component, address, healthy, detail }) => ({ component, address, healthy, detail }));
 
 const sum = (offsets: TopicOffsets | undefined, value: (partition: TopicOffsets['partitions'][number]) => number): number | null =>
   offsets === undefined ? null : offsets.partitions.reduce((total, partition) => total + value(partition), 0);
@@ -127,7 +124,7 @@ const collectBreakers = async (config: CliConfig, { timeoutMs }: CollectOptions)
 export const collectStatus = async (config: CliConfig, options: CollectOptions): Promise<StatusReport> => {
   const takenAt = new Date().toISOString();
   const [services, kafka, breakers] = await Promise.all([
-    collectServices(config).catch((error: unknown): ServiceHealth[] => [{ component: 'infra', address: config.RIVULET_HOME, healthy: false, detail: message(error) }]),
+    checkServices(config, options),
     collectKafka(config, options),
     collectBreakers(config, options),
   ]);

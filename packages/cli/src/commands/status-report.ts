@@ -7,7 +7,8 @@
  * - `takenAt`: ISO 8601 time the report was taken.
  * - `topicPrefix`: KAFKA_TOPIC_PREFIX; only this environment's topics, groups and breakers are shown.
  * - `healthy`: every backing service is up (the exit code is 0 exactly when this is true).
- * - `services`: `rivulet infra status`'s checks.
+ * - `services`: each backing service reached at its configured address (DATABASE_URL, REDIS_URL,
+ *   KAFKA_BROKERS, SCHEMA_REGISTRY_URL), with what answered or why it is down (status-services.ts).
  * - `consumerGroups`, `topics`, `breakers`: each has `error` (null, or what failed, e.g. a timeout);
  *   its lists are then empty or partial.
  *
@@ -26,7 +27,7 @@ export interface StatusReport {
 export interface ServiceHealth {
   /** `postgres`, `redis`, `kafka`, `schema-registry`. */
   component: string;
-  /** What clients connect to (the registry: its Confluent-compatible base URL). */
+  /** What clients connect to, from the configuration, without credentials: `host:port[/path]` (Kafka: the brokers). */
   address: string;
   healthy: boolean;
   detail: string;
