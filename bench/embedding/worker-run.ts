@@ -79,7 +79,7 @@ export const startInProcessWorker = async ({ modelDirectory, rivuletHome, thread
   const cache = redisUrl ? await createRedisEmbeddingCache({ url: redisUrl, ttlMs: 60 * 60 * 1000, onError: () => void cacheErrors++ }) : noCache;
   const batchLog: { size: number; embedded: number; cacheHits: number }[] = [];
   const embedder = new BatchingEmbedder({ model, cache, maxBatchSize: batchSize, maxWaitMs: batchWaitMs, onBatch: (report) => batchLog.push(report) });
-  const embed = createEmbeddingHandler({ embedder, model });
+  const embed = createEmbeddingHandler({ embedder });
   const handler: Handler<EventRecords, 'chunk-created', 'chunk-embedded'> = async (event, context) => {
     const outputs = (await embed(event, context)) ?? [];
     return outputs.map((output) => ({ ...output, topic: topics.embedded }));

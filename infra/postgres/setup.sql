@@ -22,5 +22,14 @@ WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'rivulet') \gexec
 SELECT 'CREATE DATABASE apicurio OWNER apicurio'
 WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'apicurio') \gexec
 
+-- A second database of the application role, for tests that change what is global to a database
+-- (which index version is active: e2e/test/reindex.test.ts) without disturbing the tests that
+-- share `rivulet`. Nothing in production uses it.
+SELECT 'CREATE DATABASE rivulet_scratch OWNER rivulet'
+WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'rivulet_scratch') \gexec
+
+\connect rivulet_scratch
+CREATE EXTENSION IF NOT EXISTS vector;
+
 \connect rivulet
 CREATE EXTENSION IF NOT EXISTS vector;

@@ -3,8 +3,15 @@ import type { EmbeddingModel } from '@rivulet/embedding';
 import type { EmbeddingCache } from './cache.js';
 
 export interface BatchingEmbedderOptions {
+  /** The model of the first batches; replaceModel swaps it. */
   model: EmbeddingModel;
   cache: EmbeddingCache;
+  /**
+   * For texts embedded with `fitToModel`: what of a text the model reads (fitQueryToModel), per
+   * model, applied when the batch runs, so a text is always cut for the model that embeds it.
+   * Default: the text as is.
+   */
+  fitText?: (model: EmbeddingModel) => (text: string) => string;
   /** Texts per `session.run` at most. */
   maxBatchSize?: number;
   /** How long the first text of a batch waits for others. */
@@ -26,6 +33,21 @@ export type EmbedPriority = 'high' | 'normal';
 
 export interface EmbedOptions {
   priority?: EmbedPriority;
+  /** Cut the text to what the embedding model reads (the `fitText` option) instead of failing when it is longer. */
+  fitToModel?: boolean;
+}
+
+/** Which model made a vector: id, version and dimension, as events and index versions name it. */
+export interface ModelIdentity {
+  id: string;
+  version: string;
+  dimension: number;
+}
+
+/** A vector and the model that made it (models can be swapped between batches). */
+export interface EmbeddedText {
+  vector: Float32Array;
+  model: ModelIdentity;
 }
 
 export interface BatchReport {
@@ -38,9 +60,15 @@ export interface BatchReport {
 
 interface Pending {
   text: string;
-  key: string;
-  resolve: (vector: Float32Array) => void;
+  fit: boolean;
+  resolve: (embedded: EmbeddedText) => void;
   reject: (error: unknown) => void;
+}
+
+/** A text of a batch as it runs: keyed by the batch's model. */
+interface Keyed extends Pending {
+  key: string;
+  input: string;
 }
 
 export const contentHash = (text: string): string => `sha256:${createHash('sha256').update(text).digest('hex')}`;
@@ -58,10 +86,17 @@ export const contentHash = (text: string): string => `sha256:${createHash('sha25
  * of queries, for one bulk batch after every `maxHighBatchesInARow` query batches). A query batch
  * is not topped up with chunks on purpose: a model call costs about the tokens of the whole padded
  * batch, so 31 chunks of 256 tokens beside a query would multiply the query's own wait.
+ *
+ * The model can be replaced while texts wait (a re-index switched search to another model):
+ * each batch takes the model of the moment it starts, keys the cache by it and tells every
+ * caller which model made its vector.
  */
 export class BatchingEmbedder {
-  private readonly model: EmbeddingModel;
+  private currentModel: EmbeddingModel;
   private readonly cache: EmbeddingCache;
+  private readonly fitText: (model: EmbeddingModel) => (text: string) => string;
+  private readonly fitters = new WeakMap<EmbeddingModel, (text: string) => string>();
+  private runningBatch: Promise<void> | undefined;
   private readonly maxBatchSize: number;
   private readonly maxWaitMs: number;
   private readonly maxHighBatchesInARow: number;
@@ -71,28 +106,45 @@ export class BatchingEmbedder {
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
 
-  constructor({ model, cache, maxBatchSize = 32, maxWaitMs = 5, maxHighBatchesInARow = 4, onBatch }: BatchingEmbedderOptions) {
+  constructor({ model, cache, fitText = () => (text) => text, maxBatchSize = 32, maxWaitMs = 5, maxHighBatchesInARow = 4, onBatch }: BatchingEmbedderOptions) {
     if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) throw new RangeError(`maxBatchSize must be a positive integer, got ${maxBatchSize}`);
     if (!Number.isInteger(maxHighBatchesInARow) || maxHighBatchesInARow < 1) throw new RangeError(`maxHighBatchesInARow must be a positive integer, got ${maxHighBatchesInARow}`);
-    this.model = model;
+    this.currentModel = model;
     this.cache = cache;
+    this.fitText = fitText;
     this.maxBatchSize = maxBatchSize;
     this.maxWaitMs = maxWaitMs;
     this.maxHighBatchesInARow = maxHighBatchesInARow;
     this.onBatch = onBatch;
   }
 
-  /** The cache key of a text under this model: model id, model version and content hash. */
-  keyFor(text: string): string {
-    return `rivulet:embedding:${this.model.id}:${this.model.version}:${contentHash(text)}`;
+  /** The model the next batch will use. */
+  get model(): EmbeddingModel {
+    return this.currentModel;
   }
 
-  /** The vector of `text`; `priority: 'high'` for a caller that someone is waiting on. */
-  embed(text: string, { priority = 'normal' }: EmbedOptions = {}): Promise<Float32Array> {
+  /** The cache key of a text under a model (default the current one): model id, model version and content hash. */
+  keyFor(text: string, model: ModelIdentity = this.currentModel): string {
+    return `rivulet:embedding:${model.id}:${model.version}:${contentHash(text)}`;
+  }
+
+  /** The vector of `text` and the model that made it; `priority: 'high'` for a caller that someone is waiting on. */
+  embed(text: string, { priority = 'normal', fitToModel = false }: EmbedOptions = {}): Promise<EmbeddedText> {
     return new Promise((resolve, reject) => {
-      this.queues[priority].push({ text, key: this.keyFor(text), resolve, reject });
+      this.queues[priority].push({ text, fit: fitToModel, resolve, reject });
       this.schedule();
     });
+  }
+
+  /**
+   * Batches from now on use `model`, waiting texts included. Resolves with the previous model once
+   * the batch that was running with it (if any) has finished: close it then.
+   */
+  async replaceModel(model: EmbeddingModel): Promise<EmbeddingModel> {
+    const previous = this.currentModel;
+    this.currentModel = model;
+    await this.runningBatch;
+    return previous;
   }
 
   /** While a batch runs, the queues just grow: the batch's end takes the next one at once. */
@@ -121,46 +173,63 @@ export class BatchingEmbedder {
     this.highBatchesInARow = lane === 'high' && this.queues.normal.length > 0 ? this.highBatchesInARow + 1 : 0;
     this.busy = true;
     const batch = this.queues[lane].splice(0, this.maxBatchSize);
-    void this.run(batch, lane).finally(() => {
+    const running = this.run(batch, lane, this.currentModel);
+    this.runningBatch = running;
+    void running.finally(() => {
       this.busy = false;
+      this.runningBatch = undefined;
       // Whatever queued meanwhile has already waited a whole batch: no extra wait.
       this.dispatch();
     });
   }
 
-  private settle(batch: readonly Pending[], vectors: ReadonlyMap<string, Float32Array>, failures: ReadonlyMap<string, unknown>): void {
+  private settle(batch: readonly Keyed[], model: ModelIdentity, vectors: ReadonlyMap<string, Float32Array>, failures: ReadonlyMap<string, unknown>): void {
+    const identity = { id: model.id, version: model.version, dimension: model.dimension };
     for (const item of batch) {
       const vector = vectors.get(item.key);
-      if (vector) item.resolve(vector);
+      if (vector) item.resolve({ vector, model: identity });
       else item.reject(failures.get(item.key));
     }
   }
 
-  private async run(batch: Pending[], priority: EmbedPriority): Promise<void> {
+  private fitterOf(model: EmbeddingModel): (text: string) => string {
+    let fitter = this.fitters.get(model);
+    if (!fitter) {
+      fitter = this.fitText(model);
+      this.fitters.set(model, fitter);
+    }
+    return fitter;
+  }
+
+  private async run(pending: Pending[], priority: EmbedPriority, model: EmbeddingModel): Promise<void> {
     const started = process.hrtime.bigint();
     try {
-      const unique = [...new Map(batch.map((item) => [item.key, item.text])).entries()];
+      const batch: Keyed[] = pending.map((item) => {
+        const input = item.fit ? this.fitterOf(model)(item.text) : item.text;
+        return { ...item, input, key: this.keyFor(input, model) };
+      });
+      const unique = [...new Map(batch.map((item) => [item.key, item.input])).entries()];
       const cached = await this.cache.getMany(unique.map(([key]) => key));
       const vectors = new Map<string, Float32Array>();
       const missing: [string, string][] = [];
       unique.forEach(([key, text], index) => {
         const hit = cached[index];
-        if (hit && hit.length === this.model.dimension) vectors.set(key, hit);
+        if (hit && hit.length === model.dimension) vectors.set(key, hit);
         else missing.push([key, text]);
       });
       const failures = new Map<string, unknown>();
       if (missing.length > 0) {
-        const entries = await this.embedMissing(missing, failures);
+        const entries = await this.embedMissing(model, missing, failures);
         for (const { key, vector } of entries) vectors.set(key, vector);
         // Callers get their vectors first; the cache write is not on their path.
-        this.settle(batch, vectors, failures);
+        this.settle(batch, model, vectors, failures);
         await this.cache.setMany(entries);
       } else {
-        this.settle(batch, vectors, failures);
+        this.settle(batch, model, vectors, failures);
       }
       this.onBatch?.({ size: batch.length, embedded: missing.length, cacheHits: unique.length - missing.length, seconds: Number(process.hrtime.bigint() - started) / 1e9, priority });
     } catch (error) {
-      for (const item of batch) item.reject(error);
+      for (const item of pending) item.reject(error);
     }
   }
 
@@ -168,16 +237,16 @@ export class BatchingEmbedder {
    * One model call for the batch. If it fails for a reason that is the input's (a text too
    * long), each text is tried alone so one bad chunk fails only its own event.
    */
-  private async embedMissing(missing: [string, string][], failures: Map<string, unknown>): Promise<{ key: string; vector: Float32Array }[]> {
+  private async embedMissing(model: EmbeddingModel, missing: [string, string][], failures: Map<string, unknown>): Promise<{ key: string; vector: Float32Array }[]> {
     try {
-      const computed = await this.model.embed(missing.map(([, text]) => text));
+      const computed = await model.embed(missing.map(([, text]) => text));
       return missing.map(([key], index) => ({ key, vector: computed[index]! }));
     } catch (error) {
       if (missing.length === 1 || (error as { retriable?: boolean }).retriable !== false) throw error;
       const entries: { key: string; vector: Float32Array }[] = [];
       for (const [key, text] of missing) {
         try {
-          entries.push({ key, vector: (await this.model.embed([text]))[0]! });
+          entries.push({ key, vector: (await model.embed([text]))[0]! });
         } catch (single) {
           failures.set(key, single);
         }

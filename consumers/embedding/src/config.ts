@@ -28,6 +28,10 @@ export const embeddingConfigSchema = withKafkaConsumer(
       description: 'How long the first text of a batch waits for more before the model runs.',
       schema: duration(), default: '5ms',
     }),
+    EMBEDDING_MODEL_REFRESH: variable({
+      description: 'How often the worker reads the active index version and, when a re-index switched it to another model, loads that model and embeds with it from then on (`rivulet reindex`); `0s`: never (the configured model stays). The configured model is used while the active version names none.',
+      schema: duration(), default: '5s',
+    }),
     EMBEDDING_CACHE_TTL: variable({
       description: 'How long an embedding stays in the Redis cache (keyed by model id, model version and content hash).',
       schema: duration(), default: '7d',

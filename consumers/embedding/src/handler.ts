@@ -1,29 +1,25 @@
 import { envelopeFrom, type Handler } from '@rivulet/kafka';
 import { chunkKey, TOPICS, type EventRecords } from '@rivulet/schemas';
-import type { EmbedOptions } from './batcher.js';
+import type { EmbeddedText, EmbedOptions } from './batcher.js';
 
-/** What the handlers need of the BatchingEmbedder. */
+/** What the handlers need of the BatchingEmbedder: a vector and the model that made it. */
 export interface EmbedderPort {
-  embed(text: string, options?: EmbedOptions): Promise<Float32Array>;
-}
-
-export interface ModelIdentity {
-  id: string;
-  version: string;
-  dimension: number;
+  embed(text: string, options?: EmbedOptions): Promise<EmbeddedText>;
 }
 
 export interface EmbeddingHandlerDependencies {
   embedder: EmbedderPort;
-  model: ModelIdentity;
 }
 
-/** chunk-created in, chunk-embedded out: the chunk and its vector, with the model that made it. */
+/**
+ * chunk-created in, chunk-embedded out: the chunk and its vector, with the model that made it
+ * (the embedder's model of that batch: a re-index may swap it between two chunks).
+ */
 export const createEmbeddingHandler =
-  ({ embedder, model }: EmbeddingHandlerDependencies): Handler<EventRecords, 'chunk-created', 'chunk-embedded'> =>
+  ({ embedder }: EmbeddingHandlerDependencies): Handler<EventRecords, 'chunk-created', 'chunk-embedded'> =>
   async (event) => {
     const { chunk } = event.payload;
-    const vector = await embedder.embed(chunk.text);
+    const { vector, model } = await embedder.embed(chunk.text);
     return [
       {
         topic: TOPICS.chunksEmbedded,

@@ -1,11 +1,14 @@
 import { loadConfig } from '@rivulet/config';
+import { loadModelFromSpec, parseModelSpec, type EmbeddingModel } from '@rivulet/embedding';
 import { TOPICS } from '@rivulet/schemas';
 import { createService } from '@rivulet/service';
+import { createPool, findActiveIndexVersion } from '@rivulet/store';
 import { BatchingEmbedder } from './batcher.js';
 import { createRedisEmbeddingCache, type EmbeddingCache } from './cache.js';
 import { embeddingConfigSchema } from './config.js';
 import { createEmbeddingHandler } from './handler.js';
-import { loadConfiguredModel } from './model.js';
+import { loadConfiguredModel, modelSpecEnvironment } from './model.js';
+import { startModelRefresh } from './model-refresh.js';
 import { createQueryEmbeddingHandler } from './query-handler.js';
 import { fitQueryToModel } from './query-text.js';
 
@@ -27,8 +30,24 @@ export const runEmbeddingWorker = async (env: NodeJS.ProcessEnv = process.env): 
   const config = loadConfig(embeddingConfigSchema, env);
   const service = createService('embedding', config);
   const { logger, metrics } = service;
-  const model = await loadConfiguredModel(config);
-  service.onStop({ stop: () => model.close() });
+  // The active index version names the model to embed with once a re-index switched it
+  // (docs/decisions/0014-reindex.md); the configured model is the bootstrap.
+  const pool = createPool({ databaseUrl: config.DATABASE_URL, max: 1, applicationName: 'rivulet-embedding' });
+  service.onStop({ stop: () => pool.end() });
+  const specEnvironment = modelSpecEnvironment(config, env);
+  const readActive = () => findActiveIndexVersion(pool);
+  const initialModel = async (): Promise<EmbeddingModel> => {
+    const active = config.EMBEDDING_MODEL_REFRESH > 0 ? await readActive().catch((error: Error) => void logger.warn({ error: error.message }, 'active index version unknown (PostgreSQL); starting with the configured model')) : undefined;
+    if (active?.modelSpec) {
+      try {
+        return await loadModelFromSpec(parseModelSpec(active.modelSpec), specEnvironment);
+      } catch (error) {
+        logger.error({ error: (error as Error).message, indexVersion: active.id }, 'the active index version\'s model did not load; starting with the configured model');
+      }
+    }
+    return loadConfiguredModel(config);
+  };
+  const model = await initialModel();
   logger.info({ model: model.id, version: model.version, dimension: model.dimension, maxTokens: model.maxTokens }, 'embedding model loaded');
 
   const cacheErrors = metrics.counter({ name: 'rivulet_embedding_cache_errors_total', help: 'Redis embedding cache failures (treated as misses).', labelNames: ['operation'] });
@@ -47,7 +66,7 @@ export const runEmbeddingWorker = async (env: NodeJS.ProcessEnv = process.env): 
   const batchSeconds = metrics.histogram({ name: 'rivulet_embedding_batch_duration_seconds', help: 'Time of one embedding batch (cache lookup + model).', labelNames: [], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
   const cacheLookups = metrics.counter({ name: 'rivulet_embedding_cache_lookups_total', help: 'Embedding cache lookups by result; hit ratio = hit / (hit + miss).', labelNames: ['result'] });
   const embedder = new BatchingEmbedder({
-    model, cache, maxBatchSize: config.EMBEDDING_BATCH_SIZE, maxWaitMs: config.EMBEDDING_BATCH_WAIT,
+    model, cache, fitText: fitQueryToModel, maxBatchSize: config.EMBEDDING_BATCH_SIZE, maxWaitMs: config.EMBEDDING_BATCH_WAIT,
     onBatch: ({ size, embedded, cacheHits, seconds }) => {
       batchSize.observe({}, size);
       batchSeconds.observe({}, seconds);
@@ -58,11 +77,29 @@ export const runEmbeddingWorker = async (env: NodeJS.ProcessEnv = process.env): 
 
   const queriesExpired = metrics.counter({ name: 'rivulet_embedding_queries_expired_total', help: 'Chat requests dropped unembedded because their deadline had passed.', labelNames: [] });
 
-  const worker = service.worker({ groupId: EMBEDDING_GROUP, topics: [TOPICS.chunks], eventTypes: ['chunk-created'], handler: createEmbeddingHandler({ embedder, model }) });
+  // Registered after the cache and the pool, so it stops before them: the model in use is closed last.
+  service.onStop({ stop: () => embedder.model.close() });
+  const modelSwaps = metrics.counter({ name: 'rivulet_embedding_model_swaps_total', help: 'Times this worker switched embedding models because a re-index activated another index version.', labelNames: [] });
+  const refresh = startModelRefresh({
+    readActive, current: () => embedder.model, intervalMs: config.EMBEDDING_MODEL_REFRESH,
+    load: (spec) => loadModelFromSpec(spec, specEnvironment),
+    swap: async (next) => {
+      const previous = await embedder.replaceModel(next);
+      await previous.close();
+    },
+    onSwapped: ({ from, to, indexVersion }) => {
+      modelSwaps.inc({});
+      logger.info({ from, to, indexVersion }, 'the active index version changed models: embedding with the new one from now on');
+    },
+    onError: (error, stage) => logger[stage === 'read' ? 'warn' : 'error']({ error: error.message, stage }, 'embedding model refresh failed; keeping the current model'),
+  });
+  service.onStop({ stop: () => refresh.stop() });
+
+  const worker = service.worker({ groupId: EMBEDDING_GROUP, topics: [TOPICS.chunks], eventTypes: ['chunk-created'], handler: createEmbeddingHandler({ embedder }) });
   const queryWorker = service.worker({
     groupId: EMBEDDING_QUERIES_GROUP, topics: [TOPICS.chatRequests], eventTypes: ['chat-request-received'],
     handler: createQueryEmbeddingHandler({
-      embedder, model, queryText: fitQueryToModel(model),
+      embedder,
       onExpired: ({ requestId }) => {
         queriesExpired.inc({});
         logger.debug({ requestId }, 'chat request past its deadline, dropped');

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createOpenAiCompatibleEmbeddingModel, loadThreadedOnnxEmbeddingModel, type EmbeddingModel } from '@rivulet/embedding';
+import { createOpenAiCompatibleEmbeddingModel, LOCAL_MODEL, loadThreadedOnnxEmbeddingModel, type EmbeddingModel, type ModelSpecEnvironment } from '@rivulet/embedding';
 import { DEFAULT_MODEL_FOLDER } from './config.js';
 
 export interface ModelSettings {
@@ -32,3 +32,14 @@ export const loadConfiguredModel = async (settings: ModelSettings): Promise<Embe
     interOpThreads: 1,
   });
 };
+
+/**
+ * How this worker builds the model of an index version's spec (a re-index): the local model from
+ * EMBEDDING_MODEL_DIR (or RIVULET_HOME's folder of that name), in a thread, with EMBEDDING_THREADS;
+ * a remote one with the key of the variable the spec names, read from this process's environment.
+ */
+export const modelSpecEnvironment = (settings: ModelSettings, env: NodeJS.ProcessEnv): ModelSpecEnvironment => ({
+  localModelDirectory: (model) => (model === LOCAL_MODEL && settings.EMBEDDING_MODEL_DIR) || join(settings.RIVULET_HOME, 'models', model),
+  intraOpThreads: settings.EMBEDDING_THREADS,
+  secret: (name) => env[name],
+});

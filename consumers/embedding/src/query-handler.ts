@@ -1,13 +1,13 @@
 import { envelopeFrom, type Handler } from '@rivulet/kafka';
 import { TOPICS, type EventRecords } from '@rivulet/schemas';
-import type { EmbedderPort, ModelIdentity } from './handler.js';
+import type { EmbedderPort } from './handler.js';
 
 export interface QueryEmbeddingHandlerDependencies {
   /** The same embedder (model, cache, batches) as the chunks: questions and chunks share one vector space. */
   embedder: EmbedderPort;
-  model: ModelIdentity;
   /**
-   * The text the model reads of a question (see fitQueryToModel). Default: the message as is.
+   * The text of a question handed to the embedder. Default: the message as is, embedded with
+   * `fitToModel` (the embedder cuts it to what its model of the moment reads: fitQueryToModel).
    * all-MiniLM-L6-v2 is symmetric: questions get no prefix, exactly as chunks get none.
    */
   queryText?: (message: string) => string;
@@ -24,14 +24,14 @@ export interface QueryEmbeddingHandlerDependencies {
  * and no model work; a request past its deadline is dropped (no output).
  */
 export const createQueryEmbeddingHandler =
-  ({ embedder, model, queryText = (message) => message, now = Date.now, onExpired }: QueryEmbeddingHandlerDependencies): Handler<EventRecords, 'chat-request-received', 'query-embedded'> =>
+  ({ embedder, queryText = (message) => message, now = Date.now, onExpired }: QueryEmbeddingHandlerDependencies): Handler<EventRecords, 'chat-request-received', 'query-embedded'> =>
   async (event) => {
     const { request } = event.payload;
     if (now() > request.deadlineAt) {
       onExpired?.(request);
       return [];
     }
-    const vector = request.rag ? await embedder.embed(queryText(request.message), { priority: 'high' }) : undefined;
+    const embedded = request.rag ? await embedder.embed(queryText(request.message), { priority: 'high', fitToModel: true }) : undefined;
     return [
       {
         topic: TOPICS.queriesEmbedded,
@@ -41,7 +41,8 @@ export const createQueryEmbeddingHandler =
           ...envelopeFrom(event),
           payload: {
             request,
-            embedding: vector === undefined ? null : { modelId: model.id, modelVersion: model.version, dimension: model.dimension, vector: Array.from(vector) },
+            embedding: embedded === undefined ? null
+              : { modelId: embedded.model.id, modelVersion: embedded.model.version, dimension: embedded.model.dimension, vector: Array.from(embedded.vector) },
           },
         },
       },

@@ -37,7 +37,8 @@ test('concurrent requests are embedded in full batches: one model call per batch
   const vectors = await Promise.all(texts.map((text) => embedder.embed(text)));
   assert.equal(vectors.length, 100);
   assert.deepEqual(calls.map((call) => call.length), [32, 32, 32, 4]);
-  assert.equal(vectors[7]![0], texts[7]!.length, 'each caller gets its own vector');
+  assert.equal(vectors[7]!.vector[0], texts[7]!.length, 'each caller gets its own vector');
+  assert.deepEqual(vectors[7]!.model, { id: 'fake', version: '1', dimension: 4 }, 'and the model that made it');
 });
 
 test('a lone request waits at most maxWaitMs', async () => {
@@ -84,7 +85,7 @@ test('texts arriving while the model is busy wait for it and go in one batch, no
   const embedder = new BatchingEmbedder({ model: slow, cache: memoryCache(), maxBatchSize: 32, maxWaitMs: 5 });
   const first = embedder.embed('first');
   await new Promise((resolve) => setTimeout(resolve, 15));
-  const later: Promise<Float32Array>[] = [];
+  const later: Promise<unknown>[] = [];
   for (let index = 0; index < 20; index += 1) {
     later.push(embedder.embed(`later ${index}`));
     await new Promise((resolve) => setTimeout(resolve, 1));
@@ -144,4 +145,39 @@ test('queries waiting together share one batch; a stream of them slows bulk work
   const asked = ['a?', 'b?', 'c?'].map((text) => batched.embed(text, { priority: 'high' }));
   await Promise.all([...backlog, ...asked]);
   assert.deepEqual(together.calls[1], ['a?', 'b?', 'c?']);
+});
+
+test('replaceModel: the running batch finishes with the old model, every later batch (waiting texts too) uses the new one, and the cache is keyed per model', async () => {
+  const named = (id: string, delayMs: number) => {
+    const calls: string[][] = [];
+    const model: EmbeddingModel = {
+      id, version: '1', dimension: 2, maxTokens: 256, tokenizer: undefined,
+      embed: async (texts) => {
+        calls.push([...texts]);
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        return texts.map(() => Float32Array.from(id === 'old' ? [1, 0] : [0, 1]));
+      },
+      close: () => Promise.resolve(),
+    };
+    return { model, calls };
+  };
+  const old = named('old', 40);
+  const next = named('new', 1);
+  const cache = memoryCache();
+  const embedder = new BatchingEmbedder({ model: old.model, cache, maxBatchSize: 2, maxWaitMs: 1 });
+  const running = [embedder.embed('a'), embedder.embed('b')];
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  const waiting = embedder.embed('c');
+  let replaced = false;
+  const previous = embedder.replaceModel(next.model).then((model) => ((replaced = true), model));
+  assert.equal(embedder.model, next.model, 'the next batch takes the new model at once');
+  assert.equal(replaced, false, 'the old model is handed back only after its batch');
+  const after = embedder.embed('a');
+  const results = await Promise.all([...running, waiting, after]);
+  assert.equal(await previous, old.model);
+  assert.deepEqual(results.map((result) => result.model.id), ['old', 'old', 'new', 'new']);
+  assert.deepEqual(results.map((result) => Array.from(result.vector)), [[1, 0], [1, 0], [0, 1], [0, 1]], 'each vector comes with the model that made it');
+  assert.deepEqual(old.calls, [['a', 'b']]);
+  assert.deepEqual(next.calls.flat().sort(), ['a', 'c'], "'a' again: the old model's cached vector is not the new model's");
+  assert.ok(cache.store.has(embedder.keyFor('a', old.model)) && cache.store.has(embedder.keyFor('a', next.model)));
 });

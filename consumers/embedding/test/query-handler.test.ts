@@ -13,7 +13,7 @@ const fakeEmbedder = () => {
   const embedder: EmbedderPort = {
     embed: (text, options) => {
       calls.push({ text, options });
-      return Promise.resolve(Float32Array.from([0.5, 0.25, 0.125]));
+      return Promise.resolve({ vector: Float32Array.from([0.5, 0.25, 0.125]), model });
     },
   };
   return { embedder, calls };
@@ -21,7 +21,7 @@ const fakeEmbedder = () => {
 
 test('a rag request comes out as query-embedded: same key, request unchanged, the question\'s vector in the high lane', async () => {
   const { embedder, calls } = fakeEmbedder();
-  const handler = createQueryEmbeddingHandler({ embedder, model, queryText: (message) => message.toUpperCase() });
+  const handler = createQueryEmbeddingHandler({ embedder, queryText: (message) => message.toUpperCase() });
   const request = chatRequest({ filters: { lang: 'en' }, topK: 7 });
   const event = chatRequestReceived(request, 'tenant-x');
   const outputs = (await handler(event, context)) ?? [];
@@ -35,12 +35,12 @@ test('a rag request comes out as query-embedded: same key, request unchanged, th
   assert.equal(output!.value.tenantId, 'tenant-x');
   assert.equal(output!.value.correlationId, event.correlationId);
   assert.notEqual(output!.value.eventId, event.eventId, 'a new event id');
-  assert.deepEqual(calls, [{ text: request.message.toUpperCase(), options: { priority: 'high' } }], 'the fitted question text, high priority');
+  assert.deepEqual(calls, [{ text: request.message.toUpperCase(), options: { priority: 'high', fitToModel: true } }], 'the question text, high priority, cut to what the model reads');
 });
 
 test('rag false passes the request through with a null embedding and no model work', async () => {
   const { embedder, calls } = fakeEmbedder();
-  const handler = createQueryEmbeddingHandler({ embedder, model });
+  const handler = createQueryEmbeddingHandler({ embedder });
   const request = chatRequest({ rag: false });
   const outputs = (await handler(chatRequestReceived(request), context)) ?? [];
   assert.equal(outputs.length, 1);
@@ -53,7 +53,7 @@ test('a request past its deadline is dropped: no output, no model work, reported
   const { embedder, calls } = fakeEmbedder();
   const expired: string[] = [];
   const now = 1_800_000_000_000;
-  const handler = createQueryEmbeddingHandler({ embedder, model, now: () => now, onExpired: ({ requestId }) => expired.push(requestId) });
+  const handler = createQueryEmbeddingHandler({ embedder, now: () => now, onExpired: ({ requestId }) => expired.push(requestId) });
   const late = chatRequest({ deadlineAt: now - 1 });
   assert.deepEqual(await handler(chatRequestReceived(late), context), []);
   assert.equal(calls.length, 0);

@@ -32,10 +32,10 @@ test('a question and a chunk with the same text get the same vector under the sa
   let modelTexts = 0;
   const counting = { ...model, embed: (texts: readonly string[]) => ((modelTexts += texts.length), model.embed(texts)) };
   const cache = memoryCache();
-  const embedder = new BatchingEmbedder({ model: counting, cache });
+  const embedder = new BatchingEmbedder({ model: counting, cache, fitText: fitQueryToModel });
   const text = 'Rotate an API key from the dashboard, then revoke the old one.';
-  const chunkOutputs = (await createEmbeddingHandler({ embedder, model })({ eventId: 'e', tenantId: 't', correlationId: 'c', occurredAt: 0, payload: { chunk: chunk(text) } }, context)) ?? [];
-  const queryHandler = createQueryEmbeddingHandler({ embedder, model, queryText: fitQueryToModel(model) });
+  const chunkOutputs = (await createEmbeddingHandler({ embedder })({ eventId: 'e', tenantId: 't', correlationId: 'c', occurredAt: 0, payload: { chunk: chunk(text) } }, context)) ?? [];
+  const queryHandler = createQueryEmbeddingHandler({ embedder });
   const queryOutputs = (await queryHandler(chatRequestReceived(chatRequest({ message: text })), context)) ?? [];
   const chunkEmbedding = chunkOutputs[0]!.value.payload.embedding;
   const queryEmbedding = queryOutputs[0]!.value.payload.embedding!;
@@ -46,8 +46,8 @@ test('a question and a chunk with the same text get the same vector under the sa
 });
 
 test('questions land near the chunks that answer them (no query prefix: the model is symmetric)', async () => {
-  const embedder = new BatchingEmbedder({ model, cache: memoryCache() });
-  const handler = createQueryEmbeddingHandler({ embedder, model, queryText: fitQueryToModel(model) });
+  const embedder = new BatchingEmbedder({ model, cache: memoryCache(), fitText: fitQueryToModel });
+  const handler = createQueryEmbeddingHandler({ embedder });
   const outputs = (await handler(chatRequestReceived(chatRequest({ message: 'How do I rotate an API key?' })), context)) ?? [];
   const question = Float32Array.from(outputs[0]!.value.payload.embedding!.vector);
   const [relevant, unrelated] = await model.embed(['To rotate an API key, create a new key in the dashboard and revoke the old one.', 'The recipe needs two eggs and a cup of flour.']);
@@ -62,8 +62,8 @@ test('a question longer than the model reads is cut at a token boundary to what 
   assert.ok(model.tokenizer!.countTokens(fitted) <= model.maxTokens);
   assert.ok(model.tokenizer!.countTokens(long.slice(0, long.indexOf(' ', fitted.length + 1))) > model.maxTokens, 'the longest prefix that fits');
   assert.equal(fitQueryToModel(model)('short question'), 'short question');
-  const embedder = new BatchingEmbedder({ model, cache: memoryCache() });
-  const handler = createQueryEmbeddingHandler({ embedder, model, queryText: fitQueryToModel(model) });
+  const embedder = new BatchingEmbedder({ model, cache: memoryCache(), fitText: fitQueryToModel });
+  const handler = createQueryEmbeddingHandler({ embedder });
   const outputs = (await handler(chatRequestReceived(chatRequest({ message: long })), context)) ?? [];
   const [expected] = await model.embed([fitted]);
   assert.deepEqual(outputs[0]!.value.payload.embedding!.vector, Array.from(expected!));

@@ -108,3 +108,52 @@ test('nearest-neighbour search uses the version\'s HNSW index over the model\'s 
   await pool.query('RESET enable_seqscan');
   assert.match(rows.map((row) => Object.values(row).join('')).join('\n'), /chunks_embedding_v1/);
 });
+
+const otherModel = (seed: number): Embedding => ({ ...embedding(seed), modelVersion: 'v2' });
+const versionIds = async () =>
+  Object.fromEntries((await pool.query<{ model_version: string; id: number }>(`SELECT model_version, id FROM index_versions`)).rows.map((row) => [row.model_version, row.id]));
+
+test('the index version\'s state is read in each transaction, not cached: after a switch the same store completes documents in the new version only', async () => {
+  await accept('doc-5', 'v1');
+  const [chunk] = chunksOf('doc-5', 'v1', 1);
+  assert.deepEqual(await store.index(tenant, chunk!, otherModel(1)), { outcome: 'completed', chunkCount: 1, active: false }, 'a building version: shown, not completed');
+  assert.deepEqual(await store.index(tenant, chunk!, embedding(1)), { outcome: 'completed', chunkCount: 1, active: true });
+  const ids = await versionIds();
+  await pool.query(`UPDATE index_versions SET state = 'retired' WHERE id = $1`, [ids.v1]);
+  await pool.query(`UPDATE index_versions SET state = 'active' WHERE id = $1`, [ids.v2]);
+  try {
+    await accept('doc-6', 'v1');
+    const [next] = chunksOf('doc-6', 'v1', 1);
+    assert.deepEqual(await store.index(tenant, next!, embedding(2)), { outcome: 'completed', chunkCount: 1, active: false }, 'the old model\'s version is retired now');
+    assert.equal((await asTenant((client) => client.query(`SELECT status FROM documents WHERE document_id = 'doc-6'`))).rows[0].status, 'accepted');
+    assert.deepEqual(await store.index(tenant, next!, otherModel(2)), { outcome: 'completed', chunkCount: 1, active: true });
+    assert.equal((await asTenant((client) => client.query(`SELECT status FROM documents WHERE document_id = 'doc-6'`))).rows[0].status, 'completed');
+  } finally {
+    await pool.query(`UPDATE index_versions SET state = 'retired' WHERE id = $1`, [ids.v2]);
+    await pool.query(`UPDATE index_versions SET state = 'active' WHERE id = $1`, [ids.v1]);
+  }
+});
+
+test('a dropped index version stores nothing: a late vector of its model is answered stale', async () => {
+  const ids = await versionIds();
+  await pool.query(`UPDATE index_versions SET state = 'dropped' WHERE id = $1`, [ids.v2]);
+  await accept('doc-7', 'v1');
+  const chunks = chunksOf('doc-7', 'v1', 2);
+  assert.deepEqual(await store.index(tenant, chunks[0]!, otherModel(1)), { outcome: 'stale' });
+  const { rows } = await asTenant((client) => client.query(`SELECT count(*)::int AS count FROM pending_chunks WHERE document_id = 'doc-7'`));
+  assert.equal(rows[0].count, 0);
+  await pool.query(`UPDATE index_versions SET state = 'building' WHERE id = $1`, [ids.v2]);
+});
+
+test('unindexed: what a re-index still has to embed for a version: current document versions it holds neither shown nor pending', async () => {
+  const { v2 } = await versionIds();
+  await accept('doc-8', 'v2');
+  const [shown] = chunksOf('doc-5', 'v1', 1);
+  const current = chunksOf('doc-8', 'v2', 2);
+  await store.index(tenant, current[0]!, otherModel(8));
+  const [superseded] = chunksOf('doc-8', 'v1', 1);
+  const [unknown] = chunksOf('doc-none', 'v1', 1);
+  const needed = await store.unindexed([shown!, current[0]!, current[1]!, superseded!, unknown!].map((chunk) => ({ tenantId: tenant, chunk })), v2!);
+  assert.deepEqual(needed, [false, false, true, false, false], 'shown; pending; needed; not the current version; no document row');
+  assert.deepEqual(await store.unindexed([{ tenantId: 'tenant-b', chunk: current[1]! }], v2!), [false], 'another tenant\'s document of that name does not exist');
+});

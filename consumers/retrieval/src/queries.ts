@@ -1,9 +1,14 @@
 /** The retrieval worker's SQL, named (CONVENTIONS.md rule 9). Identifiers are never interpolated from events. */
 export const queries = {
-  /** The index version holding this model's vectors, if it is the one search reads. */
-  activeIndexVersion: `
+  /**
+   * The index version holding this model's vectors, if search reads it: the active one, or the
+   * one a re-index retired, for questions still embedded with its model in the seconds before
+   * every embedding worker has switched (docs/decisions/0014-reindex.md). One row at most
+   * (model id and version are unique), so one search always reads one version.
+   */
+  searchedIndexVersion: `
     SELECT id FROM index_versions
-     WHERE state = 'active' AND model_id = $1 AND model_version = $2 AND dimension = $3`,
+     WHERE state IN ('active', 'retired') AND model_id = $1 AND model_version = $2 AND dimension = $3`,
   /**
    * Transaction-local HNSW settings (set_config(…, true) is SET LOCAL with parameters).
    * relaxed_order: when the filters reject the first candidates, the scan goes on looking (up to

@@ -14,7 +14,7 @@ export interface SearchOptions {
   collection: string;
   /** Metadata key to exact value; a chunk matches when every pair matches. */
   filters?: Readonly<Record<string, string>>;
-  /** The question's vector and the model that made it; only chunks of that model's active index version are compared. */
+  /** The question's vector and the model that made it; only chunks of that model's index version are compared, if it is active or retired. */
   embedding: Embedding;
   /** Chunks wanted, clamped to 1..50. */
   topK: number;
@@ -27,7 +27,7 @@ export interface SearchOptions {
 }
 
 export interface SearchResult {
-  /** The index version searched, or null when the model has no active version (nothing to search). */
+  /** The index version searched, or null when the model has no active or retired version (nothing to search). */
   indexVersion: number | null;
   /** Best first; score = cosine similarity = 1 - cosine distance, in [-1, 1]. */
   chunks: RetrievedChunk[];
@@ -57,7 +57,8 @@ const flatMetadata = (metadata: Record<string, unknown> | null): Record<string, 
  * The `topK` chunks nearest to a question's embedding among one tenant's collection, filtered by
  * metadata, best first. One transaction on one connection, scoped to the tenant (row-level
  * security as well as the query's own filter): HNSW settings (SET LOCAL), then one
- * query written so the active index version's HNSW index can serve it. When the planner takes
+ * query written so the index version's HNSW index can serve it. The version is the one of the
+ * question's own model, when it is active (or retired by a re-index moments ago): never two. When the planner takes
  * that index, the iterative scan keeps selective filters from returning fewer than topK rows while
  * topK rows match; when an exact scan looks cheaper (a small collection: under row-level security
  * the planner takes every metadata filter for 1% of the rows and cannot use the GIN metadata
@@ -69,7 +70,7 @@ export const searchChunks = async (pool: Pool, options: SearchOptions): Promise<
   checkEmbedding(embedding);
   const topK = clamp(Math.trunc(options.topK) || 1, 1, MAX_TOP_K);
   const { rows: versions } = await pool.query<{ id: number }>({
-    name: 'retrieval.activeIndexVersion', text: queries.activeIndexVersion, values: [embedding.modelId, embedding.modelVersion, embedding.dimension],
+    name: 'retrieval.searchedIndexVersion', text: queries.searchedIndexVersion, values: [embedding.modelId, embedding.modelVersion, embedding.dimension],
   });
   const indexVersion = versions[0]?.id;
   if (indexVersion === undefined) return { indexVersion: null, chunks: [] };

@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import pgvector from 'pgvector';
 import { createPool, withTenant, withTransaction, type Pool, type PoolClient } from '@rivulet/store';
 import { nearestChunks, queries, RetrievalError, searchChunks, type SearchOptions } from '../src/index.js';
+import { createChunkStore } from '@rivulet/worker-indexer';
 import { createTestDatabase, databaseUrl, embedding, MODEL, near, randomSource, randomVector, type TestChunk } from './support/database.js';
 
 /*
@@ -207,4 +208,37 @@ test('a malformed embedding is refused for good before any SQL', async () => {
   const refused = (error: unknown) => error instanceof RetrievalError && error.code === 'invalid_query' && !error.retriable;
   await assert.rejects(search({ embedding: { ...embedding(q), vector: q.slice(1) } }), refused);
   await assert.rejects(search({ embedding: { ...embedding(q), vector: q.map((value, index) => (index === 0 ? Number.NaN : value)) } }), refused);
+});
+
+test('a re-index: a building version is never searched; after the switch each question reads the version of its own model, the new one active or the old one retired, never both', async () => {
+  // A second model of another dimension; 'archived' (1 chunk, tenant-a/archive) indexed with it too.
+  const other = { modelId: MODEL.modelId, modelVersion: 'v2', dimension: 8 };
+  const q8 = randomVector(random, 8);
+  await createChunkStore(database.pool).index('tenant-a', {
+    documentId: 'archived', collection: 'archive', documentVersion: 'sha256:archived', chunkId: 'archived:0', index: 0, chunkCount: 1,
+    text: 'Old key policy (model v2).', startOffset: 0, endOffset: 10, contentHash: 'sha256:archived:0', title: null, metadata: {},
+  }, { ...other, vector: q8 });
+  const inArchive = (vector: readonly number[], model: typeof other | typeof MODEL) =>
+    search({ collection: 'archive', embedding: { ...model, vector: [...vector] } });
+  assert.deepEqual(await inArchive(q8, other), { indexVersion: null, chunks: [] }, 'building: not searched');
+  const v2 = (await database.pool.query<{ id: number }>(`SELECT id FROM index_versions WHERE model_version = 'v2'`)).rows[0]!.id;
+  const switchTo = (id: number) => withTransaction(database.pool, async (client) => {
+    await client.query(`UPDATE index_versions SET state = 'retired' WHERE state = 'active'`);
+    await client.query(`UPDATE index_versions SET state = 'active' WHERE id = $1`, [id]);
+  });
+  await switchTo(v2);
+  try {
+    const fresh = await inArchive(q8, other);
+    assert.equal(fresh.indexVersion, v2);
+    assert.deepEqual(fresh.chunks.map((chunk) => [chunk.chunkId, chunk.content]), [['archived:0', 'Old key policy (model v2).']]);
+    const late = await inArchive(q, MODEL);
+    assert.equal(late.indexVersion, indexVersion, 'a question embedded with the old model still reads the retired version');
+    assert.deepEqual(late.chunks.map((chunk) => [chunk.chunkId, chunk.content]), [['archived:0', 'Old key policy.']]);
+    await database.pool.query(`UPDATE index_versions SET state = 'dropped' WHERE id = $1`, [indexVersion]);
+    assert.deepEqual(await inArchive(q, MODEL), { indexVersion: null, chunks: [] }, 'dropped: never searched');
+  } finally {
+    await database.pool.query(`UPDATE index_versions SET state = 'retired' WHERE id = $1`, [indexVersion]);
+    await switchTo(indexVersion);
+    await database.pool.query(`UPDATE index_versions SET state = 'building' WHERE id = $1`, [v2]);
+  }
 });

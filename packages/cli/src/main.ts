@@ -13,6 +13,7 @@ import { registerDlqCommand } from './commands/dlq.js';
 import { registerCleanupCommand } from './commands/cleanup.js';
 import { registerEraseCommand } from './commands/erase.js';
 import { registerSetupCommand } from './commands/setup.js';
+import { registerReindexCommand } from './commands/reindex.js';
 import { ingest, type IngestOptions } from './commands/ingest.js';
 import { ingress } from './commands/ingress.js';
 import { start } from './commands/start.js';
@@ -85,6 +86,7 @@ export const main = async (argv: readonly string[]): Promise<number> => {
   registerCleanupCommand(program, action);
   registerEraseCommand(program, action);
   registerSetupCommand(program, action);
+  registerReindexCommand(program, action);
 
   program
     .command('worker')

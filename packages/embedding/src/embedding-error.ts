@@ -5,6 +5,8 @@
 export type EmbeddingErrorCode =
   /** Bad options at construction (a missing baseURL, a thread count of zero). */
   | 'invalid_options'
+  /** A model name that is not in the catalogue (model-spec.ts). */
+  | 'unknown_model'
   /** The model folder or one of its files is missing: run `rivulet infra up`. */
   | 'model_not_found'
   /** A model or tokenizer file that this adapter cannot use. */

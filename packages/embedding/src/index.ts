@@ -15,3 +15,7 @@ export type { OpenAiCompatibleEmbeddingOptions } from './openai-compatible-model
 export { cosineSimilarity } from './vectors.js';
 export { readModelSettings, type ModelSettings } from './model-files.js';
 export { loadThreadedOnnxEmbeddingModel } from './model-thread.js';
+export {
+  parseModelName, parseModelSpec, modelSpecName, loadModelFromSpec, MODEL_CATALOG, LOCAL_MODEL,
+  type ModelSpec, type ModelNameOptions, type ModelSpecEnvironment,
+} from './model-spec.js';

@@ -17,11 +17,22 @@ export interface OpenAiCompatibleEmbeddingOptions {
   timeoutMs?: number;
   /** Injected for tests and proxies (default: the global fetch). */
   fetch?: typeof fetch;
+  /**
+   * Told, after each successful request, the tokens the provider says it counted
+   * (`usage.prompt_tokens`; undefined when the answer has none): what the request is billed for.
+   */
+  onUsage?: (usage: { promptTokens: number | undefined; texts: number }) => void;
 }
 
 interface EmbeddingsResponse {
   data?: unknown;
+  usage?: { prompt_tokens?: unknown };
 }
+
+const promptTokensOf = (body: EmbeddingsResponse): number | undefined => {
+  const tokens = body.usage?.prompt_tokens;
+  return typeof tokens === 'number' && Number.isInteger(tokens) && tokens >= 0 ? tokens : undefined;
+};
 
 const fail = (code: EmbeddingErrorCode, message: string, extra: { retriable?: boolean; status?: number; cause?: unknown } = {}) =>
   new EmbeddingError({ code, message, ...extra });
@@ -86,6 +97,7 @@ export const createOpenAiCompatibleEmbeddingModel = ({
   maxTokens = 8191,
   timeoutMs = 30_000,
   fetch: fetchFunction = globalThis.fetch,
+  onUsage,
 }: OpenAiCompatibleEmbeddingOptions): EmbeddingModel => {
   let url: URL;
   try {
@@ -138,7 +150,9 @@ export const createOpenAiCompatibleEmbeddingModel = ({
           ? fail('timeout', `${prefix}: body not complete within ${timeoutMs} ms`, { retriable: true, cause: error })
           : fail('invalid_response', `${prefix}: the body is not JSON`, { cause: error });
       }
-      return parseVectors(body ?? {}, texts.length, dimension, prefix);
+      const vectors = parseVectors(body ?? {}, texts.length, dimension, prefix);
+      onUsage?.({ promptTokens: promptTokensOf(body), texts: texts.length });
+      return vectors;
     },
     close: () => {
       closed = true;

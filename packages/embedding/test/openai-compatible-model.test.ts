@@ -143,3 +143,15 @@ test('a server that is not there is a retriable network error; bad options fail 
   await absent.close();
   await assert.rejects(absent.embed(['text']), isCode('closed', false));
 });
+
+test('onUsage hears the tokens each request was billed for (usage.prompt_tokens), or undefined when the answer has none', async () => {
+  const usages: { promptTokens: number | undefined; texts: number }[] = [];
+  const model = createOpenAiCompatibleEmbeddingModel({ baseURL, model: 'text-embedding-3-small', dimension: 2, onUsage: (usage) => usages.push(usage) });
+  answer = (_request, response) => json(response, 200, { ...embeddingsBody([[1, 0], [0, 1]]), usage: { prompt_tokens: 7, total_tokens: 7 } });
+  await model.embed(['a b c', 'd e f g']);
+  answer = (_request, response) => json(response, 200, { object: 'list', data: [{ object: 'embedding', index: 0, embedding: [1, 0] }] });
+  await model.embed(['x']);
+  answer = (_request, response) => json(response, 500, { error: { message: 'boom' } });
+  await assert.rejects(model.embed(['y']));
+  assert.deepEqual(usages, [{ promptTokens: 7, texts: 2 }, { promptTokens: undefined, texts: 1 }], 'nothing for a failed request');
+});

@@ -1,6 +1,6 @@
 // A local stand-in for the OpenAI Chat Completions API (and the OpenAI-compatible servers:
 // vLLM, Ollama, llama.cpp server) that speaks its real wire format, including streaming.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { contentText, countPromptTokens, planReply, type FakeBehaviour, type FakeChatRequest, type FakeFailure, type FakeStreamError } from './behaviour.js';
 import { playTokens, sendJson, startFakeServer, type Exchange, type FakeProviderServer } from './fake-server.js';
 
@@ -9,6 +9,8 @@ export interface FakeOpenAIOptions extends FakeBehaviour {
   readonly port?: number;
   /** When set, requests must carry `Authorization: Bearer <apiKey>` or get OpenAI's 401. */
   readonly apiKey?: string;
+  /** Length of the vectors POST /v1/embeddings returns when the request names no `dimensions`. Default 64. */
+  readonly embeddingDimension?: number;
 }
 
 /** OpenAI's error body: `{ error: { message, type, param, code } }`. */
@@ -76,18 +78,58 @@ const handleCompletion = async (exchange: Exchange): Promise<void> => {
   response.end('data: [DONE]\n\n');
 };
 
+/** Words of a text (at least one): what the fake counts as its tokens. */
+const wordsOf = (text: string): number => Math.max(1, text.split(/\s+/).filter(Boolean).length);
+
+/**
+ * A unit vector that depends only on the model and the text: the same input always gets the same
+ * vector, another model another one. Not semantic: nearness means nothing beyond equality.
+ */
+export const fakeEmbedding = (model: string, text: string, dimension: number): number[] => {
+  const values: number[] = [];
+  for (let block = 0; values.length < dimension; block += 1) {
+    const digest = createHash('sha256').update(`${model}\u0000${block}\u0000${text}`).digest();
+    for (let offset = 0; offset + 2 <= digest.length && values.length < dimension; offset += 2) values.push(digest.readUInt16BE(offset) / 32_767.5 - 1);
+  }
+  const norm = Math.hypot(...values) || 1;
+  return values.map((value) => value / norm);
+};
+
+/** POST /v1/embeddings: OpenAI's `list` of `embedding` objects, in input order, with `usage.prompt_tokens` (words). */
+const handleEmbeddings = (exchange: Exchange, defaultDimension: number): void => {
+  const body = exchange.body as { model?: unknown; input?: unknown; dimensions?: unknown } | undefined;
+  if (typeof body !== 'object' || body === null) return fail(exchange, 400, 'We could not parse the JSON body of your request.');
+  if (typeof body.model !== 'string' || body.model === '') return fail(exchange, 400, 'you must provide a model parameter');
+  const inputs = typeof body.input === 'string' ? [body.input] : body.input;
+  if (!Array.isArray(inputs) || inputs.length === 0 || !inputs.every((input) => typeof input === 'string' && input !== '')) {
+    return fail(exchange, 400, "'input' must be a non-empty string or array of non-empty strings");
+  }
+  const dimension = typeof body.dimensions === 'number' && Number.isInteger(body.dimensions) && body.dimensions > 0 ? body.dimensions : defaultDimension;
+  if (exchange.behaviour.fail) return fail(exchange, exchange.behaviour.fail.status, exchange.behaviour.fail.message, exchange.behaviour.fail);
+  const promptTokens = (inputs as string[]).reduce((sum, input) => sum + wordsOf(input), 0);
+  const model = body.model;
+  return sendJson(exchange.response, 200, {
+    object: 'list',
+    data: (inputs as string[]).map((input, index) => ({ object: 'embedding', index, embedding: fakeEmbedding(model, input, dimension) })),
+    model,
+    usage: exchange.behaviour.omitUsage ? undefined : { prompt_tokens: promptTokens, total_tokens: promptTokens },
+  }, { 'x-request-id': `req_${randomUUID().replaceAll('-', '')}` });
+};
+
 /**
  * Starts a fake OpenAI server on loopback: POST /v1/chat/completions, streaming (SSE
  * `chat.completion.chunk`s, a usage chunk when `stream_options.include_usage`, then
  * `data: [DONE]`) or not (one `chat.completion`). Honours `max_completion_tokens`/`max_tokens`
- * (finish_reason `length`). Everything else answers OpenAI's 404 body.
+ * (finish_reason `length`). POST /v1/embeddings answers deterministic vectors (fakeEmbedding)
+ * with a usage count of words. Everything else answers OpenAI's 404 body.
  */
-export const startFakeOpenAI = async ({ host, port, apiKey, ...behaviour }: FakeOpenAIOptions = {}): Promise<FakeProviderServer> =>
+export const startFakeOpenAI = async ({ host, port, apiKey, embeddingDimension = 64, ...behaviour }: FakeOpenAIOptions = {}): Promise<FakeProviderServer> =>
   startFakeServer({
     host, port, behaviour, basePath: '/v1',
     handle: async (exchange) => {
       if (apiKey !== undefined && exchange.headers.authorization !== `Bearer ${apiKey}`) return fail(exchange, 401);
       if (exchange.method === 'POST' && exchange.path === '/v1/chat/completions') return handleCompletion(exchange);
+      if (exchange.method === 'POST' && exchange.path === '/v1/embeddings') return handleEmbeddings(exchange, embeddingDimension);
       return fail(exchange, 404, `Invalid URL (${exchange.method} ${exchange.path})`);
     },
   });

@@ -6,7 +6,7 @@
  * benchmarks; no dependencies beyond node:http (CONVENTIONS.md: external model APIs are faked
  * by a server, never by mocking the SDK).
  */
-export { startFakeOpenAI, type FakeOpenAIOptions } from './fake-openai.js';
+export { startFakeOpenAI, fakeEmbedding, type FakeOpenAIOptions } from './fake-openai.js';
 export { startFakeAnthropic, type FakeAnthropicOptions } from './fake-anthropic.js';
 export type { FakeProviderServer, RecordedRequest } from './fake-server.js';
 export { splitTokens, type FakeBehaviour, type FakeChatRequest, type FakeFailure, type FakeStreamError } from './behaviour.js';

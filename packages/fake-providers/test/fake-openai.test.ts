@@ -125,3 +125,23 @@ test('dropAfterTokens cuts the connection mid-stream (not a client abort); a fin
   await (await post(completions, { ...question, stream: true }, { headers: auth })).text();
   assert.equal(server.clientAborts, 0);
 });
+
+test('POST /v1/embeddings: OpenAI\'s list of embeddings in input order, unit vectors fixed by model and text, usage.prompt_tokens', async () => {
+  const response = await post(`${server.url}/embeddings`, { model: 'text-embedding-fake', input: ['one two three', 'four'] }, { headers: auth });
+  assert.equal(response.status, 200);
+  const body = (await response.json()) as { object: string; model: string; data: { object: string; index: number; embedding: number[] }[]; usage: { prompt_tokens: number; total_tokens: number } };
+  assert.equal(body.object, 'list');
+  assert.equal(body.model, 'text-embedding-fake');
+  assert.deepEqual(body.data.map((item) => [item.object, item.index, item.embedding.length]), [['embedding', 0, 64], ['embedding', 1, 64]]);
+  assert.ok(Math.abs(Math.hypot(...body.data[0]!.embedding) - 1) < 1e-9);
+  assert.deepEqual(body.usage, { prompt_tokens: 4, total_tokens: 4 }, 'words');
+  const again = (await (await post(`${server.url}/embeddings`, { model: 'text-embedding-fake', input: 'four', dimensions: 8 }, { headers: auth })).json()) as typeof body;
+  assert.equal(again.data[0]!.embedding.length, 8, '`dimensions` is honoured');
+  const other = (await (await post(`${server.url}/embeddings`, { model: 'another-model', input: 'four' }, { headers: auth })).json()) as typeof body;
+  assert.notDeepEqual(other.data[0]!.embedding, body.data[1]!.embedding, 'another model, another vector');
+  const refused = await post(`${server.url}/embeddings`, { model: 'text-embedding-fake', input: [] }, { headers: auth });
+  assert.equal(refused.status, 400);
+  assert.equal(((await refused.json()) as OpenAIErrorBody).error.type, 'invalid_request_error');
+  server.setBehaviour({ fail: { status: 429, retryAfterSeconds: 1 } });
+  assert.equal((await post(`${server.url}/embeddings`, { model: 'text-embedding-fake', input: 'x' }, { headers: auth })).status, 429);
+});

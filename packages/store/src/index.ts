@@ -16,4 +16,10 @@ export {
   type BudgetPeriod, type TokenBudget, type TokenBudgetSelector, type NewTokenBudget, type BudgetRule, type BudgetRules,
 } from './token-budgets.js';
 export { recordUsage, usageByDay, type UsageRecord, type UsageDay } from './usage.js';
-export { deleteExpiredConversations, eraseTenant, ERASED_TABLES, type ExpiredConversationsOptions, type ExpiredConversationsResult, type EraseOptions, type EraseResult, type ErasedDocument } from './retention.js';
+export { eraseTenant, ERASED_TABLES, type EraseOptions, type EraseResult, type ErasedDocument } from './retention.js';
+export { deleteExpiredConversations, CONVERSATION_CLEANUP_LOCK, type ExpiredConversationsOptions, type ExpiredConversationsResult } from './expired-conversations.js';
+export {
+  listIndexVersions, findIndexVersion, findActiveIndexVersion, registerIndexVersion, indexCoverage, activateIndexVersion, dropIndexVersion,
+  vectorIndexName, createVectorIndexSql, INDEX_VERSION_STATES,
+  type IndexVersion, type IndexVersionState, type IndexVersionSummary, type NewIndexVersion, type CompletedDocument, type IndexCoverage, type SwitchResult, type DropResult,
+} from './index-versions.js';

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { EmbeddingModel, ModelSpec } from '@rivulet/embedding';
+import { startModelRefresh, type ActiveModel, type ModelIdentity } from '../src/index.js';
+
+const model = (id: string, version: string, dimension = 4, closed: string[] = []): EmbeddingModel => ({
+  id, version, dimension, maxTokens: 256, tokenizer: undefined,
+  embed: (texts) => Promise.resolve(texts.map(() => new Float32Array(dimension))),
+  close: () => Promise.resolve(void closed.push(`${id}/${version}`)),
+});
+
+const spec: ModelSpec = { provider: 'openai-compatible', model: 'embed-b', dimension: 8, baseUrl: 'http://127.0.0.1:1/v1', apiKeyEnv: 'EMBEDDING_OPENAI_API_KEY' };
+
+/** A refresher over an in-memory "active index version" and a current model, with its loads and swaps recorded. */
+const harness = (active: ActiveModel | undefined, loads: (spec: ModelSpec) => EmbeddingModel) => {
+  let current: ModelIdentity = { id: 'embed-a', version: 'v1', dimension: 4 };
+  const loaded: ModelSpec[] = [];
+  const swapped: string[] = [];
+  const errors: string[] = [];
+  const refresh = startModelRefresh({
+    readActive: () => Promise.resolve(active), current: () => current, intervalMs: 0, retryAfterMs: 60_000,
+    load: (next) => {
+      loaded.push(next);
+      return Promise.resolve(loads(next));
+    },
+    swap: (next) => {
+      current = next;
+      swapped.push(next.id);
+      return Promise.resolve();
+    },
+    onError: (error, stage) => errors.push(`${stage}: ${error.message}`),
+  });
+  return { refresh, loaded, swapped, errors, current: () => current };
+};
+
+test('the active version\'s model in use, or no spec (the bootstrap version): nothing is loaded', async () => {
+  const same = harness({ id: 1, modelId: 'embed-a', modelVersion: 'v1', dimension: 4, modelSpec: null }, () => assert.fail('no load'));
+  assert.equal(await same.refresh.check(), 'unchanged');
+  const bootstrap = harness({ id: 2, modelId: 'embed-b', modelVersion: 'v1', dimension: 8, modelSpec: null }, () => assert.fail('no load'));
+  assert.equal(await bootstrap.refresh.check(), 'bootstrap', 'a version the indexer created names no model: the configured one stays');
+  assert.equal(await harness(undefined, () => assert.fail('no load')).refresh.check(), 'unchanged');
+});
+
+test('another active model with a spec: loaded, checked against the index version, swapped in', async () => {
+  const state = harness({ id: 3, modelId: 'embed-b', modelVersion: 'v2', dimension: 8, modelSpec: spec }, () => model('embed-b', 'v2', 8));
+  assert.equal(await state.refresh.check(), 'swapped');
+  assert.deepEqual(state.loaded, [spec]);
+  assert.deepEqual(state.swapped, ['embed-b']);
+  assert.equal(await state.refresh.check(), 'unchanged', 'once in use, nothing more happens');
+});
+
+test('a spec that loads another model than the index version expects is refused, closed, and not retried at every poll', async () => {
+  const closed: string[] = [];
+  const state = harness({ id: 4, modelId: 'embed-b', modelVersion: 'v2', dimension: 8, modelSpec: spec }, () => model('embed-b', 'v3', 8, closed));
+  assert.equal(await state.refresh.check(), 'failed');
+  assert.deepEqual(closed, ['embed-b/v3']);
+  assert.deepEqual(state.swapped, []);
+  assert.match(state.errors[0]!, /^mismatch: .*not embed-b \(v2, 8\)/);
+  assert.equal(await state.refresh.check(), 'failed');
+  assert.equal(state.loaded.length, 1, 'tried again only after retryAfterMs');
+  assert.equal(state.current().id, 'embed-a');
+});

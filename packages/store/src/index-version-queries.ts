@@ -1,0 +1,91 @@
+// The SQL of index-versions.ts (CONVENTIONS.md rule 9). Identifiers spliced in (an index name, a
+// dimension) always come from our own index_versions row, never from an event or a flag.
+
+const COLUMNS = `id, model_id AS "modelId", model_version AS "modelVersion", dimension, state, model_spec AS "modelSpec",
+  created_at AS "createdAt", activated_at AS "activatedAt", retired_at AS "retiredAt", dropped_at AS "droppedAt"`;
+
+export const indexVersionQueries = {
+  all: `SELECT ${COLUMNS} FROM index_versions ORDER BY id`,
+  byId: `SELECT ${COLUMNS} FROM index_versions WHERE id = $1`,
+  byModel: `SELECT ${COLUMNS} FROM index_versions WHERE model_id = $1 AND model_version = $2`,
+  active: `SELECT ${COLUMNS} FROM index_versions WHERE state = 'active'`,
+  /** Rows per index version; chunks and pending_chunks have row-level security: run with every tenant visible. */
+  counts: `
+    SELECT index_version AS id, sum(chunks)::bigint AS chunks, sum(pending)::bigint AS pending, sum(documents)::bigint AS documents FROM (
+      SELECT index_version, count(*) AS chunks, 0 AS pending,
+             count(DISTINCT (tenant_id, collection, document_id)) AS documents FROM chunks GROUP BY index_version
+      UNION ALL
+      SELECT index_version, 0, count(*), 0 FROM pending_chunks GROUP BY index_version) AS counted
+    GROUP BY index_version`,
+  /**
+   * A new version, or one taken up again: a dropped or retired version becomes building (a
+   * retired one keeps its rows; the replay brings them up to date), a building one is resumed.
+   */
+  register: `
+    INSERT INTO index_versions (model_id, model_version, dimension, state, model_spec)
+    VALUES ($1, $2, $3, 'building', $4)
+    ON CONFLICT (model_id, model_version) DO UPDATE
+       SET model_spec = EXCLUDED.model_spec,
+           state = CASE WHEN index_versions.state = 'active' THEN 'active' ELSE 'building' END,
+           created_at = CASE WHEN index_versions.state = 'dropped' THEN now() ELSE index_versions.created_at END,
+           dropped_at = NULL
+    RETURNING ${COLUMNS}`,
+  /**
+   * Document versions the active index shows that the candidate does not. A document whose latest
+   * upload failed keeps showing its previous version in the active index, which a replay cannot
+   * carry over (its chunks are not the current version's): not counted, reported apart.
+   */
+  missing: `
+    SELECT count(*)::int AS missing,
+           count(*) FILTER (WHERE d.status = 'failed' AND d.version IS DISTINCT FROM shown.document_version)::int AS "failedUpdates"
+      FROM (SELECT DISTINCT tenant_id, collection, document_id, document_version FROM chunks WHERE index_version = $1) AS shown
+      JOIN documents d USING (tenant_id, collection, document_id)
+     WHERE NOT EXISTS (SELECT 1 FROM chunks n
+                        WHERE n.tenant_id = shown.tenant_id AND n.collection = shown.collection AND n.document_id = shown.document_id
+                          AND n.document_version = shown.document_version AND n.index_version = $2)`,
+  retireActive: `UPDATE index_versions SET state = 'retired', retired_at = now() WHERE state = 'active' RETURNING id`,
+  activate: `UPDATE index_versions SET state = 'active', activated_at = now(), retired_at = NULL WHERE id = $1 AND state = 'building'`,
+  /**
+   * After the switch, documents whose current version the new index shows but whose row does not
+   * say completed (they completed in the new index first, while it was building).
+   */
+  completeShown: `
+    UPDATE documents d
+       SET current_version = d.version, status = 'completed', chunk_count = shown.chunk_count,
+           error_code = NULL, error_message = NULL, updated_at = now()
+      FROM (SELECT DISTINCT tenant_id, collection, document_id, document_version, chunk_count FROM chunks WHERE index_version = $1) AS shown
+     WHERE d.tenant_id = shown.tenant_id AND d.collection = shown.collection AND d.document_id = shown.document_id
+       AND d.version = shown.document_version AND (d.status <> 'completed' OR d.current_version IS DISTINCT FROM d.version)
+    RETURNING d.tenant_id AS "tenantId", d.collection, d.document_id AS "documentId", d.version AS "documentVersion", d.chunk_count AS "chunkCount"`,
+  markDropped: `UPDATE index_versions SET state = 'dropped', dropped_at = now() WHERE id = $1`,
+  lockForUpdate: `SELECT state FROM index_versions WHERE id = $1 FOR UPDATE`,
+  /** Batches by ctid: a DELETE has no LIMIT. */
+  deleteChunksBatch: `DELETE FROM chunks WHERE ctid = ANY (ARRAY(SELECT ctid FROM chunks WHERE index_version = $1 LIMIT $2))`,
+  deletePendingBatch: `DELETE FROM pending_chunks WHERE ctid = ANY (ARRAY(SELECT ctid FROM pending_chunks WHERE index_version = $1 LIMIT $2))`,
+  /**
+   * Waits for the transactions that are adding chunks (they hold ROW EXCLUSIVE on pending_chunks:
+   * every chunk passes through it) and holds new ones back until this transaction ends. Reads
+   * are not blocked. See docs/decisions/0014-reindex.md, "The switch".
+   */
+  holdChunkWriters: `LOCK TABLE pending_chunks IN SHARE MODE`,
+} as const;
+
+const checkedInteger = (name: string, value: number, max: number): number => {
+  if (!Number.isInteger(value) || value < 1 || value > max) throw new RangeError(`${name} must be an integer from 1 to ${max}, got ${value}`);
+  return value;
+};
+
+/** The name of an index version's partial HNSW index. */
+export const vectorIndexName = (indexVersion: number): string => `chunks_embedding_v${checkedInteger('indexVersion', indexVersion, 2 ** 31 - 1)}`;
+
+/**
+ * One partial HNSW index per index version, over `embedding::vector(dimension)`: the column has
+ * no fixed dimension so that several models' vectors can live side by side. `concurrently`: built
+ * without blocking writes to chunks (not inside a transaction); the indexer's lazy creation of a
+ * version it meets first uses the plain form inside its own flow.
+ */
+export const createVectorIndexSql = (indexVersion: number, dimension: number, { concurrently = false } = {}): string =>
+  `CREATE INDEX ${concurrently ? 'CONCURRENTLY ' : ''}IF NOT EXISTS ${vectorIndexName(indexVersion)} ON chunks USING hnsw ((embedding::vector(${checkedInteger('dimension', dimension, 2000)})) vector_cosine_ops) WHERE index_version = ${indexVersion}`;
+
+/** Removes an index version's HNSW index without blocking search or indexing (not inside a transaction). */
+export const dropVectorIndexSql = (indexVersion: number): string => `DROP INDEX CONCURRENTLY IF EXISTS ${vectorIndexName(indexVersion)}`;
