@@ -27,7 +27,7 @@ const request: ChatRequest = {
   replyRoute: { ingressInstanceId: 'ingress-a', partition: 3 },
   kind: 'chat',
   acceptedAt: 1_767_225_600_000,
-  deadlineAt: 1_767_225_660_000,
+  deadlineAt: 1_767_225_660_000, newConversation: false,
 };
 
 const embedding: Embedding = { modelId: 'all-MiniLM-L6-v2', modelVersion: 'rev-1', dimension: 4, vector: [0.5, -0.25, 1, 0] };

@@ -6,10 +6,11 @@ export { EventProducer, envelopeFrom, type OutgoingEvent, type AnyOutgoingEvent,
 export { Worker, type WorkerOptions } from './worker.js';
 export type { Handler, HandlerContext } from './handler.js';
 export { RivuletKafkaError, RetriableError, NonRetriableError, classifyError, type KafkaErrorCode, type ClassifiedError } from './errors.js';
-export { HEADERS, childTraceparent, traceIdOf, type HeaderMap } from './headers.js';
+export { HEADERS, childTraceparent, spanIdOf, traceIdOf, type HeaderMap } from './headers.js';
+export { SPAN_ATTRIBUTES, type MessageSpan, type MessageTracer } from './tracing.js';
 export { noInstrumentation, type PipelineInstrumentation, type HandleOutcome } from './instrumentation.js';
 export { silentLogger, type RuntimeLogger } from './logger.js';
-export { ensureTopics, deleteTopics, type TopicDefinition, type TopicChange } from './topics.js';
+export { ensureTopics, deleteTopics, topicPartitionCount, type TopicDefinition, type TopicChange } from './topics.js';
 export { checkCompatibility, type CompatibilityResult } from './compatibility.js';
 export { DEAD_LETTER_EVENT_TYPE, type DeadLetterEvent, type DeadLetterPayload } from './dead-letter.js';
 export { stopOnSignals, type Stoppable } from './shutdown.js';
@@ -18,4 +19,5 @@ export { openOffsetResetter, describeMembers, type OffsetResetter, type OffsetRe
 export { readTopicOnce, type ReadTopicOptions, type TopicReadResult, type TopicRecord } from './topic-reader.js';
 export { scanDeadLetters, deadLetterReplayGroupId, type ScanDeadLettersOptions, type DeadLetterScan, type DeadLetterRecord, type DeadLetterDecoder, type UndecodableRecord } from './dead-letter-reader.js';
 export { replayDeadLetters, type ReplayDeadLettersOptions, type DeadLetterReplay, type ReplayProgress } from './dead-letter-replay.js';
-export { sendTombstones, type Tombstone, type SendTombstonesOptions } from './tombstones.js';
+export { sendTombstones, createTombstoneWriter, type Tombstone, type SendTombstonesOptions, type TombstoneBatch, type TombstoneWriter, type TombstoneWriterOptions } from './tombstones.js';
+export { openGroupReader, type GroupReader, type GroupReaderOptions, type GroupRecord, type PartitionLag } from './group-reader.js';

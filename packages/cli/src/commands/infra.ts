@@ -1,8 +1,9 @@
 import { infraDown, infraStatus, infraUp, InfraError, type ServiceStatus } from '@rivulet/infra';
-import { ensureTopics } from '@rivulet/kafka';
+import { ensureTopics, type TopicChange } from '@rivulet/kafka';
 import { migrate } from '@rivulet/store';
 import { cliCodec, cliKafka, type CliConfig } from '../context.js';
 import { formatBytes, formatMs, say, table, warn } from '../output.js';
+import { loadTopicSettings } from '../topic-settings.js';
 import { topicDefinitions } from '../topics.js';
 
 const statusTable = (statuses: readonly ServiceStatus[]): string =>
@@ -13,6 +14,16 @@ const statusTable = (statuses: readonly ServiceStatus[]): string =>
       formatBytes(status.rssBytes), formatMs(status.startupMs), status.detail,
     ]),
   ]);
+
+/** One line: how many topics are present, and what changed in each that changed. */
+export const describeTopicChanges = (changes: readonly TopicChange[]): string => {
+  const changed = changes.filter((change) => change.action !== 'unchanged');
+  if (changed.length === 0) return `${changes.length} present`;
+  return changed.map((change) => {
+    const settings = (change.configChanges ?? []).map(({ name, from, to }) => `${name} ${from ?? 'unset'} -> ${to}`).join(', ');
+    return `${change.name} ${change.action}${change.action === 'partitions-increased' ? ` to ${change.partitions}` : ''}${settings ? ` (${settings})` : ''}`;
+  }).join('; ');
+};
 
 const infraOptions = (config: CliConfig) => ({
   home: config.RIVULET_HOME,
@@ -25,6 +36,8 @@ const infraOptions = (config: CliConfig) => ({
  */
 export const up = async (config: CliConfig): Promise<number> => {
   const began = Date.now();
+  // Read before anything starts, so a bad override stops the command at once.
+  const topicSettings = loadTopicSettings();
   let statuses: ServiceStatus[];
   try {
     statuses = await infraUp(infraOptions(config));
@@ -38,9 +51,8 @@ export const up = async (config: CliConfig): Promise<number> => {
   const applied = await migrate({ databaseUrl: config.DATABASE_URL });
   say(`[postgres] migrations: ${applied.length === 0 ? 'up to date' : `applied ${applied.join(', ')}`}`);
   const kafka = cliKafka(config);
-  const changes = await ensureTopics(kafka, topicDefinitions(), { prefix: config.KAFKA_TOPIC_PREFIX });
-  const created = changes.filter((change) => change.action !== 'unchanged');
-  say(`[kafka] topics: ${created.length === 0 ? `${changes.length} present` : created.map((change) => `${change.name} ${change.action}`).join(', ')}`);
+  const changes = await ensureTopics(kafka, topicDefinitions(topicSettings), { prefix: config.KAFKA_TOPIC_PREFIX });
+  say(`[kafka] topics: ${describeTopicChanges(changes)}`);
   const ids = await cliCodec(config).registerAll();
   say(`[schema-registry] ${Object.keys(ids).length} event schemas registered (BACKWARD compatibility)`);
   say(`\n${statusTable(statuses)}\n`);

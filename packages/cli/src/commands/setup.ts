@@ -11,6 +11,7 @@ import { ensureTopics } from '@rivulet/kafka';
 import { migrate, MIGRATIONS_DIR } from '@rivulet/store';
 import { cliCodec, cliKafka, type CliConfig } from '../context.js';
 import { formatMs, say, warn } from '../output.js';
+import { loadTopicSettings, type TopicSettings } from '../topic-settings.js';
 import { topicDefinitions } from '../topics.js';
 import type { CommandAction } from './ask.js';
 
@@ -49,7 +50,7 @@ interface Step {
 }
 
 // The same calls as `rivulet infra up` makes once its services are ready (commands/infra.ts).
-const STEPS: readonly Step[] = [
+const setupSteps = (topicSettings: TopicSettings): readonly Step[] => [
   {
     service: 'PostgreSQL',
     run: async (config) => {
@@ -62,10 +63,11 @@ const STEPS: readonly Step[] = [
     service: 'Kafka',
     run: async (config) => {
       await brokerReachable(config.KAFKA_BROKERS);
-      const changes = await ensureTopics(cliKafka(config), topicDefinitions(), { prefix: config.KAFKA_TOPIC_PREFIX });
-      const created = changes.filter((change) => change.action === 'created').length;
-      const grown = changes.filter((change) => change.action === 'partitions-increased').length;
-      return `topics: ${changes.length} present (${created} created${grown > 0 ? `, ${grown} with more partitions` : ''})`;
+      const changes = await ensureTopics(cliKafka(config), topicDefinitions(topicSettings), { prefix: config.KAFKA_TOPIC_PREFIX });
+      const count = (action: string) => changes.filter((change) => change.action === action).length;
+      const grown = count('partitions-increased');
+      const updated = count('config-updated');
+      return `topics: ${changes.length} present (${count('created')} created${grown > 0 ? `, ${grown} with more partitions` : ''}${updated > 0 ? `, ${updated} with new retention` : ''})`;
     },
   },
   {
@@ -94,11 +96,13 @@ export const setup = async (config: CliConfig, options: SetupOptions): Promise<n
     warn(`--wait: ${(error as Error).message}`);
     return 2;
   }
+  // A bad override is a configuration error (exit 2), not a service to wait for.
+  const steps = setupSteps(loadTopicSettings());
   const began = Date.now();
   const deadline = began + waitMs;
   // A step still running when its attempt timed out is awaited again rather than started twice.
   const running = new Map<Step, Promise<string>>();
-  let pending = STEPS;
+  let pending = steps;
   for (let attempt = 1; ; attempt += 1) {
     const outcomes = await Promise.all(pending.map(async (step) => {
       const work = running.get(step) ?? step.run(config);
