@@ -77,6 +77,8 @@ test('config: 30d every 1h by default; 0 or off turns the schedule off; bad valu
   assert.equal(defaults.CLEANUP_INTERVAL, HOUR);
   for (const off of ['0', 'off', 'OFF', '0s']) assert.equal(settings({ CONVERSATION_RETENTION: off }).CONVERSATION_RETENTION, 0, off);
   assert.throws(() => settings({ CONVERSATION_RETENTION: '30' }), (error: unknown) => error instanceof ConfigError && /CONVERSATION_RETENTION/.test(error.message));
+  assert.throws(() => settings({ CONVERSATION_RETENTION: '30s' }), (error: unknown) => error instanceof ConfigError && /CONVERSATION_RETENTION.*at least 1h/s.test(error.message), 'a typo for 30d is refused');
+  assert.equal(settings({ CONVERSATION_RETENTION: '1h' }).CONVERSATION_RETENTION, 3_600_000);
   for (const bad of ['0s', '25d', 'soon']) {
     assert.throws(() => settings({ CLEANUP_INTERVAL: bad }), (error: unknown) => error instanceof ConfigError && /CLEANUP_INTERVAL/.test(error.message), bad);
   }

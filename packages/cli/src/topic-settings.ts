@@ -21,7 +21,7 @@ const perTopic = <T>(parseValue: (text: string, topic: TopicName) => T) => fromP
 
 export const topicSettingsSchema = defineConfig({
   KAFKA_TOPIC_PARTITIONS: variable({
-    description: 'Partition counts that differ from the declared ones (6 each), as topic=count pairs, e.g. `rivulet.ingestion.chunks=24,rivulet.chat.requests=12`. A topic\'s partition count is the most consumers of one group that can work on it at once. Counts can only grow: a lower count than the topic has is refused. Growing a keyed topic moves keys to other partitions (docs/operations.md, Scaling).',
+    description: 'Partition counts that differ from the declared ones (6 each), as topic=count pairs, e.g. `rivulet.chat.requests=12,rivulet.chat.replies=12`. A topic\'s partition count is the most consumers of one group that can work on it at once. Counts can only grow: a lower count than the topic has is refused, and so is growing an existing compacted topic (set those at the first setup). Growing a keyed topic moves keys to other partitions (docs/operations.md, Scaling).',
     schema: perTopic((value) => parseInteger(value, { min: 1, max: 10_000 })), default: '', documentedDefault: '(the declared counts)',
   }),
   KAFKA_TOPIC_RETENTION: variable({

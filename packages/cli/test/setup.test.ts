@@ -55,6 +55,22 @@ test('rivulet setup creates the prefixed topics, migrates and registers; a secon
   assert.match(second.stdout, /^setup: done in /m);
 });
 
+test('rivulet setup applies KAFKA_TOPIC_PARTITIONS and KAFKA_TOPIC_RETENTION to existing topics, and refuses at once what Kafka cannot do', async () => {
+  // Runs after the first test: the prefixed topics exist with the declared settings.
+  const grown = await rivulet(['setup', '--wait', '30s'], { KAFKA_TOPIC_PARTITIONS: 'rivulet.chat.requests=7', KAFKA_TOPIC_RETENTION: 'rivulet.usage=90d' });
+  assert.equal(grown.code, 0, grown.stdout + grown.stderr);
+  assert.match(grown.stdout, new RegExp(`^topics: ${expected.length} present \\(0 created, 1 with more partitions, 1 with new retention\\)$`, 'm'));
+
+  const shrink = await rivulet(['setup', '--wait', '30s'], { KAFKA_TOPIC_PARTITIONS: 'rivulet.chat.requests=3' });
+  assert.equal(shrink.code, 1, shrink.stdout + shrink.stderr);
+  assert.match(shrink.stderr, /setup: refused: Kafka cannot remove partitions: .*rivulet\.chat\.requests has 7, 3 asked/);
+  assert.ok(shrink.ms < 20_000, `refused without waiting out --wait (${shrink.ms} ms)`);
+
+  const compacted = await rivulet(['setup', '--wait', '30s'], { KAFKA_TOPIC_PARTITIONS: 'rivulet.chat.requests=7,rivulet.ingestion.chunks=12' });
+  assert.equal(compacted.code, 1, compacted.stdout + compacted.stderr);
+  assert.match(compacted.stderr, /setup: refused: Refusing to add partitions to compacted .*rivulet\.ingestion\.chunks \(6 -> 12\)/);
+});
+
 test('rivulet setup exits 1 when the wait runs out, naming Kafka', async () => {
   const result = await rivulet(['setup', '--wait', '2s'], { KAFKA_BROKERS: '127.0.0.1:1' });
   assert.equal(result.code, 1, result.stdout + result.stderr);

@@ -10,7 +10,7 @@ export { HEADERS, childTraceparent, spanIdOf, traceIdOf, type HeaderMap } from '
 export { SPAN_ATTRIBUTES, type MessageSpan, type MessageTracer } from './tracing.js';
 export { noInstrumentation, type PipelineInstrumentation, type HandleOutcome } from './instrumentation.js';
 export { silentLogger, type RuntimeLogger } from './logger.js';
-export { ensureTopics, deleteTopics, topicPartitionCount, type TopicDefinition, type TopicChange } from './topics.js';
+export { ensureTopics, deleteTopics, topicPartitionCount, TopicChangeRefused, type TopicDefinition, type TopicChange } from './topics.js';
 export { checkCompatibility, type CompatibilityResult } from './compatibility.js';
 export { DEAD_LETTER_EVENT_TYPE, type DeadLetterEvent, type DeadLetterPayload } from './dead-letter.js';
 export { stopOnSignals, type Stoppable } from './shutdown.js';

@@ -19,6 +19,11 @@ export interface TopicChange {
   configChanges?: { name: string; from: string | null; to: string }[];
 }
 
+/** A topic change Kafka cannot make, or that would break the data on it: retrying does not help. */
+export class TopicChangeRefused extends Error {
+  override readonly name = 'TopicChangeRefused';
+}
+
 /** Settings ensureTopics keeps as declared on existing topics; `cleanup.policy` is never changed on a live topic. */
 const UPDATABLE_CONFIGS = ['retention.ms', 'delete.retention.ms'] as const;
 
@@ -52,9 +57,15 @@ export const ensureTopics = async (kafka: Kafka, declared: readonly TopicDefinit
     const currentPartitions = (topic: TopicDefinition): number => metadata.topics.find((entry) => entry.name === topic.name)?.partitions.length ?? 0;
     const shrink = present.filter((topic) => currentPartitions(topic) > topic.partitions);
     if (shrink.length > 0) {
-      throw new Error(`Kafka cannot remove partitions: ${shrink.map((topic) => `${topic.name} has ${currentPartitions(topic)}, ${topic.partitions} asked`).join('; ')}. Ask for at least the current count (KAFKA_TOPIC_PARTITIONS), or recreate the topic and replay it.`);
+      throw new TopicChangeRefused(`Kafka cannot remove partitions: ${shrink.map((topic) => `${topic.name} has ${currentPartitions(topic)}, ${topic.partitions} asked`).join('; ')}. Ask for at least the current count (KAFKA_TOPIC_PARTITIONS), or recreate the topic and replay it.`);
     }
     const grow = present.filter((topic) => currentPartitions(topic) < topic.partitions);
+    // A key moves to another partition when a topic grows; on a compacted topic its older records
+    // stay where they were, and the newer record (or tombstone) no longer replaces them.
+    const compactedGrowth = grow.filter((topic) => topic.config?.['cleanup.policy'] === 'compact');
+    if (compactedGrowth.length > 0) {
+      throw new TopicChangeRefused(`Refusing to add partitions to compacted ${compactedGrowth.map((topic) => `${topic.name} (${currentPartitions(topic)} -> ${topic.partitions})`).join(', ')}: its keys would move to other partitions, and the records already written would never be replaced or removed (not even by rivulet erase). Create a new topic with the count and replay into it (docs/operations.md, Scaling), or keep the current count.`);
+    }
     if (grow.length > 0) await admin.createPartitions({ topicPartitions: grow.map((topic) => ({ topic: topic.name, count: topic.partitions })) });
 
     const changed = new Map<string, NonNullable<TopicChange['configChanges']>>();

@@ -88,7 +88,11 @@ export const createTracing = (options: TracingOptions): Tracing | undefined => {
   let loaded: Tracing | undefined;
   const ready = import('./otel-tracing.js').then(({ startOtelTracing }) => {
     loaded = startOtelTracing({ ...options, url });
+  }, (error: unknown) => {
+    throw new Error(`Tracing could not start: the OpenTelemetry SDK did not load (${(error as Error).message}); unset OTEL_EXPORTER_OTLP_ENDPOINT to run without it`, { cause: error });
   });
+  // Handled here so that a failure surfaces where `ready` is awaited (serve), not as an unhandled rejection before it.
+  ready.catch(() => undefined);
   return {
     tracer: { startSpan: (spanOptions) => loaded?.tracer.startSpan(spanOptions) },
     ready,

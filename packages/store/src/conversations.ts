@@ -158,7 +158,14 @@ const conversationQueries = {
   createConversation: `
     INSERT INTO conversations (tenant_id, id, user_id, title, model, metadata, created_at, updated_at)
     VALUES ($1, $2, $3, $4, $5, $6::jsonb, COALESCE($7::timestamptz, now()), COALESCE($7::timestamptz, now()))
-    ON CONFLICT (tenant_id, id) DO NOTHING`,
+    ON CONFLICT (tenant_id, id) DO UPDATE SET
+      -- The persistence worker may have created the row first (the ingress stores it while the
+      -- request is published): keep its timestamps, fill in what only the ingress knows.
+      title = COALESCE(conversations.title, EXCLUDED.title),
+      user_id = COALESCE(conversations.user_id, EXCLUDED.user_id),
+      model = COALESCE(conversations.model, EXCLUDED.model),
+      metadata = CASE WHEN conversations.metadata = '{}'::jsonb THEN EXCLUDED.metadata ELSE conversations.metadata END
+    RETURNING (xmax = 0) AS created`,
   conversationExists: `SELECT EXISTS (SELECT 1 FROM conversations WHERE tenant_id = $1 AND id = $2) AS "exists"`,
   /** Creates the row when missing (a replay into an empty database); keeps what the ingress wrote. */
   touchConversation: `
@@ -243,13 +250,13 @@ export const titleFromQuestion = (question: string, maxLength = 60): string => {
   return `${(space >= maxLength / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
 };
 
-/** Creates a conversation; a no-op when it exists. True when this call created it. */
+/** Creates a conversation; when it exists, only fills in a title, user, model or metadata it lacks. True when this call created it. */
 export const createConversation = async (pool: Pool, conversation: NewConversation): Promise<boolean> => {
   const { tenantId, conversationId, userId = null, model = null, title = null, metadata, createdAt } = conversation;
-  const result = await withTenant(pool, tenantId, (client) => client.query(conversationQueries.createConversation, [
+  const result = await withTenant(pool, tenantId, (client) => client.query<{ created: boolean }>(conversationQueries.createConversation, [
     tenantId, conversationId, userId, title, model, json(metadata), createdAt === undefined ? null : asDate(createdAt),
   ]));
-  return result.rowCount === 1;
+  return result.rows[0]?.created === true;
 };
 
 export const conversationExists = async (pool: Pool, tenantId: string, conversationId: string): Promise<boolean> =>

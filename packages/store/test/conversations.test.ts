@@ -38,7 +38,16 @@ test('a conversation is created once, and exists only for its own tenant', async
   assert.equal(await conversationExists(pool, a, 'c1'), true);
   assert.equal(await conversationExists(pool, b, 'c1'), false, 'another tenant does not see it');
   const [summary] = await listConversations(pool, a);
-  assert.deepEqual([summary!.id, summary!.userId, summary!.model, summary!.title], ['c1', 'u', 'auto', null], 'the first call\'s values stay');
+  assert.deepEqual([summary!.id, summary!.userId, summary!.model, summary!.title], ['c1', 'u', 'auto', 'changed'], 'the first call\'s values stay; a missing title is filled in');
+});
+
+test('the ingress storing a conversation after the persistence worker created its row fills in the title', async () => {
+  const tenantId = tenant();
+  // The persistence worker got the first turn before the ingress's own insert committed: it creates the row without a title.
+  await insertUserMessage(pool, question(tenantId, 'late', 'r-late', T0));
+  assert.equal(await createConversation(pool, { tenantId, conversationId: 'late', userId: 'u', model: 'auto', title: 'What the user asked' }), false, 'not created: it was there');
+  const [summary] = await listConversations(pool, tenantId);
+  assert.equal(summary!.title, 'What the user asked');
 });
 
 test('question then answer: one row each, in order, and redeliveries change nothing', async () => {

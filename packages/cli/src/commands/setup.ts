@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { parseDuration } from '@rivulet/config';
-import { ensureTopics } from '@rivulet/kafka';
+import { ensureTopics, TopicChangeRefused } from '@rivulet/kafka';
 import { migrate, MIGRATIONS_DIR } from '@rivulet/store';
 import { cliCodec, cliKafka, type CliConfig } from '../context.js';
 import { formatMs, say, warn } from '../output.js';
@@ -113,7 +113,7 @@ export const setup = async (config: CliConfig, options: SetupOptions): Promise<n
         return { step, report };
       } catch (error) {
         void work.then(() => undefined, () => running.delete(step));
-        return { step, failure: firstLine(error) };
+        return { step, failure: firstLine(error), permanent: error instanceof TopicChangeRefused };
       }
     }));
     for (const outcome of outcomes) if (outcome.report) say(outcome.report);
@@ -121,6 +121,12 @@ export const setup = async (config: CliConfig, options: SetupOptions): Promise<n
     if (failed.length === 0) {
       say(`setup: done in ${formatMs(Date.now() - began)}`);
       return 0;
+    }
+    const refused = failed.filter((outcome) => outcome.permanent);
+    if (refused.length > 0) {
+      // Not a service still coming up: waiting changes nothing.
+      warn(`setup: refused: ${refused.map((outcome) => outcome.failure).join('; ')}`);
+      return 1;
     }
     pending = failed.map((outcome) => outcome.step);
     const failing = failed.map((outcome) => `${outcome.step.service} (${outcome.failure})`).join(', ');
