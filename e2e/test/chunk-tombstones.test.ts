@@ -1,11 +1,12 @@
 // Stale chunk keys (docs/topics.md, "Tombstones"): a document replaced by a shorter version, and a
-// deleted one, leave no live record on the compacted chunk topics for chunks they no longer have.
+// deleted one, leave no live record on the compacted chunk topics for chunks they no longer have,
+// even when an embedding of the deleted version lands after the chunking worker's tombstones.
 // The real pipeline (ingress, ingestion, embedding, indexer) on topics of its own; the topics read
 // from the beginning as a replay would read them.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { createKafkaClient, readTopicOnce, silentLogger } from '@rivulet/kafka';
+import { createKafkaClient, readTopicOnce, silentLogger, type TopicRecord } from '@rivulet/kafka';
 import { chunkKey, TOPICS } from '@rivulet/schemas';
 import { api } from './support/api.js';
 import { embeddingModel, expectedChunks } from './support/local.js';
@@ -90,4 +91,43 @@ test('a shorter version tombstones the chunk keys beyond its chunks; a delete to
   await client.postText({ id: 'doomed', text: long });
   assert.equal((await client.waitFor('doomed', { statuses: ['completed'] })).chunks, longChunks.length);
   assert.deepEqual((await chunkKeyStates('doomed', longChunks.length))[TOPICS.chunks], longChunks.map(() => 'live'));
+});
+
+test('a deleted document\'s keys end in a tombstone on chunks-embedded even when an embedding lands after the chunking worker\'s tombstones', { timeout: 300_000 }, async () => {
+  const client = api(pipeline);
+  await client.postText({ id: 'late', text: paragraphs(2, `${randomBytes(4).toString('hex')} late`) });
+  const indexed = await client.waitFor('late');
+  assert.equal(indexed.status, 'completed');
+  const reference = { tenantId: pipeline.tenant, collection: 'default', documentId: 'late' };
+  const keys = new Set(Array.from({ length: indexed.chunks }, (_, index) => chunkKey(reference, index)));
+  const embedded = new Map<string, TopicRecord>();
+  await readTopicOnce({
+    kafka, topic: pipeline.topicPrefix + TOPICS.chunksEmbedded, groupPrefix: pipeline.topicPrefix,
+    onRecord: (record) => {
+      const key = record.key!.toString('utf8');
+      if (keys.has(key) && record.value !== null) embedded.set(key, record);
+    },
+  });
+  assert.equal(embedded.size, keys.size);
+
+  // The embedding worker is down while the document is deleted; then the embeddings of the deleted
+  // version land after the chunking worker's tombstones, as a lagging worker's would.
+  await pipeline.stop('embedding');
+  assert.equal(await client.delete('late'), 202);
+  await client.waitFor('late', { statuses: ['deleted'] });
+  const removed = await waitForKeyStates('late', [...keys].map(() => 'tombstone'));
+  assert.deepEqual(removed[TOPICS.chunksEmbedded], [...keys].map(() => 'tombstone'), 'the chunking worker tombstoned chunks-embedded itself');
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  await producer.send({ topic: pipeline.topicPrefix + TOPICS.chunksEmbedded, acks: -1, messages: [...embedded.values()].map(({ key, value, headers }) => ({ key, value, headers })) });
+  await producer.disconnect();
+  const late = await chunkKeyStates('late', keys.size);
+  assert.deepEqual(late[TOPICS.chunksEmbedded], [...keys].map(() => 'live'), 'the late embeddings are the latest records: the gap the forwarding closes');
+
+  // The embedding worker reads the tombstones on chunks and passes them on behind those embeddings.
+  await pipeline.start('embedding');
+  const expected = [...keys].map(() => 'tombstone');
+  const states = await waitForKeyStates('late', expected, 60_000);
+  assert.deepEqual(states[TOPICS.chunksEmbedded], expected, 'chunks-embedded: every key of the deleted document ends in a tombstone');
+  assert.deepEqual(states[TOPICS.chunks], expected);
 });

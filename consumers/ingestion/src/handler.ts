@@ -21,7 +21,11 @@ type Output = OutgoingEvent<EventRecords, 'chunk-created'> | OutgoingEvent<Event
 
 const BLOB_PREFIX = 'blob:';
 
-/** The topics keyed by chunk: the embedding worker does not pass a tombstone on, so each gets its own. */
+/**
+ * The topics keyed by chunk. The embedding worker passes each tombstone it reads on `chunks` on to
+ * `chunks-embedded` behind the key's last embedding (which is what orders it after a lagging
+ * embedding); the one written here as well removes the key at once, before any embedding worker runs.
+ */
 const CHUNK_TOPICS = [TOPICS.chunks, TOPICS.chunksEmbedded] as const;
 
 /** Tombstones for chunk indexes from … to-1 of a document on both chunk topics. */

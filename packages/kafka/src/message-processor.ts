@@ -29,6 +29,8 @@ export interface MessageProcessorOptions<Events extends EventMap> {
   logger: RuntimeLogger;
   /** Starts a consumer span per handled event; without one the header's trace is carried on, untraced. */
   tracer?: MessageTracer | undefined;
+  /** Where a keyed tombstone read from the input is passed on (WorkerOptions.forwardTombstonesTo); nowhere when undefined. */
+  forwardTombstonesTo?: string | undefined;
 }
 
 /** `done`: the offset may be committed. `abandoned`: it must not be (shutdown interrupted it). */
@@ -55,6 +57,10 @@ export class MessageProcessor<Events extends EventMap> {
     // A tombstone (null value) on a compacted topic says a key was removed (`rivulet erase`):
     // there is no event to handle, and it is not a malformed record.
     if (message.value === null) {
+      const key = message.key?.toString('utf8');
+      if (this.options.forwardTombstonesTo !== undefined && key !== undefined) {
+        return this.forwardTombstone({ topic, partition, offset: message.offset, key, headers, to: this.options.forwardTombstonesTo, seconds, signal });
+      }
       instrumentation.messageHandled({ group, topic, partition, eventType: 'tombstone', outcome: 'skipped', durationSeconds: seconds(), attempts: 0 });
       return 'done';
     }
@@ -121,6 +127,29 @@ export class MessageProcessor<Events extends EventMap> {
       headers: { ...(correlation ? { [HEADERS.correlationId]: correlation } : {}), [HEADERS.traceparent]: traceparent, ...output.headers },
     }));
     await this.options.producer.send(events as unknown as AnyOutgoingEvent<Events>[]);
+  }
+
+  /**
+   * Produces the tombstone, same key, on `to` and waits for Kafka's acknowledgement, retrying until
+   * it comes: there is nothing to dead-letter, and giving up would lose the removal. Runs in the
+   * key's lane like any event, so the outputs of the key's earlier events are acknowledged first.
+   */
+  private async forwardTombstone(input: {
+    topic: string; partition: number; offset: string; key: string; headers: HeaderMap; to: string; seconds: () => number; signal: AbortSignal;
+  }): Promise<ProcessResult> {
+    const { group, instrumentation, logger } = this.options;
+    const { topic, partition, offset, key, headers, to } = input;
+    const tenantId = headers[HEADERS.tenantId];
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.options.producer.sendTombstones([{ topic: to, key }], tenantId === undefined ? {} : { [HEADERS.tenantId]: tenantId });
+        instrumentation.messageHandled({ group, topic, partition, eventType: 'tombstone', outcome: attempt > 1 ? 'retried' : 'ok', durationSeconds: input.seconds(), attempts: attempt });
+        return 'done';
+      } catch (error) {
+        logger.error({ topic, partition, offset, to, attempt, error: (error as Error).message }, 'tombstone forward failed; offset held back');
+        if (!(await sleep(backoffDelay(attempt, this.options.retryInitialDelayMs, this.options.retryMaxDelayMs), input.signal))) return 'abandoned';
+      }
+    }
   }
 
   /** Registry outages are nobody's fault: retry until it answers or we shut down, never dead-letter. */

@@ -5,6 +5,7 @@ import type { EventCodec } from './codec.js';
 import { HEADERS, childTraceparent, type HeaderMap } from './headers.js';
 import type { PipelineInstrumentation } from './instrumentation.js';
 import { RivuletKafkaError } from './errors.js';
+import type { Tombstone } from './tombstones.js';
 
 /** One event to publish. `value` is the full event (envelope + payload). */
 export interface OutgoingEvent<Events extends EventMap = EventMap, Type extends keyof Events & string = keyof Events & string> {
@@ -35,7 +36,7 @@ export interface EventProducerOptions<Events extends EventMap> {
 
 interface EncodedMessage {
   topic: string;
-  message: { key: string | null; value: Buffer; headers: IHeaders; partition?: number };
+  message: { key: string | null; value: Buffer | null; headers: IHeaders; partition?: number };
 }
 
 interface EnvelopeLike {
@@ -82,6 +83,22 @@ export class EventProducer<Events extends EventMap = EventMap> {
     this.flushing ??= this.flush();
     await waiting;
     for (const event of events) this.instrumentation?.produced({ topic: event.topic, eventType: event.type, count: 1 });
+  }
+
+  /**
+   * Publishes tombstones (null values) on the given keys, with `headers`, and resolves once Kafka
+   * acknowledged them. They share the events' produce queue, so a tombstone sent after an
+   * acknowledged event of its key lands after it.
+   */
+  async sendTombstones(tombstones: readonly Tombstone[], headers: HeaderMap = {}): Promise<void> {
+    if (tombstones.length === 0) return;
+    await this.connect();
+    const encoded = tombstones.map(({ topic, key }) => ({ topic: this.topicPrefix + topic, message: { key, value: null, headers: { ...headers } } }));
+    await new Promise<void>((resolve, reject) => {
+      this.queue.push({ messages: encoded, resolve, reject });
+      this.flushing ??= this.flush();
+    });
+    for (const { topic } of tombstones) this.instrumentation?.produced({ topic, eventType: 'tombstone', count: 1 });
   }
 
   private readonly queue: { messages: EncodedMessage[]; resolve: () => void; reject: (error: unknown) => void }[] = [];

@@ -50,6 +50,15 @@ export interface WorkerOptions<Events extends EventMap, In extends keyof Events 
    * the group. For a group of one member that must read its own partitions (reply routing).
    */
   partitions?: readonly number[];
+  /**
+   * Pass tombstones on: a tombstone (null value, with a key) read from the subscribed topics is
+   * produced with the same key on this topic (named without KAFKA_TOPIC_PREFIX, like a handler's
+   * outputs) and acknowledged by Kafka before the input is. It goes through the key's lane, so it
+   * lands after the outputs of every earlier event of that key in the partition. For a worker that
+   * maps one compacted topic onto another key for key (chunks -> chunks-embedded): a key removed
+   * on the input ends removed on the output. Default: a tombstone is acknowledged and nothing more.
+   */
+  forwardTombstonesTo?: string;
 }
 
 /**
@@ -61,7 +70,7 @@ export class Worker<Events extends EventMap = EventMap, In extends keyof Events 
   private readonly consumer: Consumer;
   private readonly processor: MessageProcessor<Events>;
   private readonly stopController = new AbortController();
-  private readonly options: Required<Omit<WorkerOptions<Events, In>, 'instrumentation' | 'logger' | 'eventTypes' | 'partitions' | 'tracer'>> & { instrumentation: PipelineInstrumentation; logger: RuntimeLogger; eventTypes?: readonly In[]; partitions?: readonly number[]; tracer?: MessageTracer | undefined };
+  private readonly options: Required<Omit<WorkerOptions<Events, In>, 'instrumentation' | 'logger' | 'eventTypes' | 'partitions' | 'tracer' | 'forwardTombstonesTo'>> & { instrumentation: PipelineInstrumentation; logger: RuntimeLogger; eventTypes?: readonly In[]; partitions?: readonly number[]; tracer?: MessageTracer | undefined; forwardTombstonesTo?: string };
   private stopping: Promise<void> | undefined;
 
   constructor(options: WorkerOptions<Events, In>) {
