@@ -9,7 +9,9 @@
 // installable here (docs/decisions/0004), and vectors that have nothing in common with the
 // local model's make every answer tell which version served it.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { startFakeOpenAI, type FakeProviderServer } from '@rivulet/fake-providers';
@@ -48,7 +50,11 @@ const SUBJECTS = [
 ];
 const QUERIES = ['How do ships avoid rocks at night?', 'What makes bread rise?', 'How does a submarine dive?'];
 
-interface Answer { query: string; at: number; results: string[] }
+/** One search: when it was sent and when its answer came back (this process's clock, as the database's activated_at). */
+interface Answer { query: string; started: number; finished: number; results: string[] }
+
+/** The key the fake provider requires, set for the CLI and every worker (a remote model without its key is refused). */
+const API_KEY = 'sk-reindex-test';
 
 let pipeline: Pipeline;
 let fake: FakeProviderServer;
@@ -62,18 +68,34 @@ const resetScratch = async (): Promise<void> => {
   await pool.query('TRUNCATE chunks, pending_chunks, documents, index_versions RESTART IDENTITY CASCADE');
 };
 
-const runCli = (args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> =>
-  new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      env: { ...process.env, DATABASE_URL: scratchUrl, KAFKA_TOPIC_PREFIX: pipeline.topicPrefix, LOG_LEVEL: 'silent', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+interface CliRun { child: ChildProcess; stderr: () => string; done: Promise<{ code: number | null; stdout: string; stderr: string }> }
+
+const startCli = (args: string[], env: Record<string, string> = {}): CliRun => {
+  const child = spawn(process.execPath, [bin, ...args], {
+    env: { ...process.env, DATABASE_URL: scratchUrl, KAFKA_TOPIC_PREFIX: pipeline.topicPrefix, LOG_LEVEL: 'silent', EMBEDDING_OPENAI_API_KEY: API_KEY, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return { child, stderr: () => stderr, done: new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr }))) };
+};
+
+const runCli = (args: string[], env: Record<string, string> = {}) => startCli(args, env).done;
+
+/** Polls until `check` holds (no fixed sleeps). */
+const waitUntil = async (check: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+};
+
+/** When the embedding worker logged that it swapped models (its log file), or undefined before. */
+const workerSwapped = async (): Promise<boolean> =>
+  (await readFile(join(pipeline.logs, 'embedding.log'), 'utf8').catch(() => '')).includes('the active index version changed models');
 
 const search = async (query: string, collection = 'default'): Promise<string[]> => {
   const response = await fetch(`${pipeline.url}/v1/search`, {
@@ -96,10 +118,10 @@ const shownChunks = async (version: number): Promise<string[]> =>
 before(async () => {
   pool = createPool({ databaseUrl: scratchUrl, max: 2 });
   await resetScratch();
-  fake = await startFakeOpenAI({ embeddingDimension: 32 });
+  fake = await startFakeOpenAI({ embeddingDimension: 32, apiKey: API_KEY });
   pipeline = await startPipeline({
     processes: ['ingress', 'ingestion', 'embedding', 'indexer', 'retrieval'],
-    env: { DATABASE_URL: scratchUrl, EMBEDDING_MODEL_REFRESH: '1s' },
+    env: { DATABASE_URL: scratchUrl, EMBEDDING_MODEL_REFRESH: '1s', EMBEDDING_OPENAI_API_KEY: API_KEY },
   });
   const client = api(pipeline);
   for (const [index, text] of SUBJECTS.entries()) assert.equal((await client.postText({ id: `doc-${index}`, text })).status, 202);
@@ -146,50 +168,67 @@ test('rivulet reindex switches search to the new model atomically: every answer 
 
   const answers: Answer[] = [];
   let searching = true;
+  let swappedAt: number | undefined;
   const searches = (async () => {
     for (let turn = 0; searching; turn += 1) {
       const query = QUERIES[turn % QUERIES.length]!;
-      answers.push({ query, at: Date.now(), results: await search(query) });
+      const started = Date.now();
+      const results = await search(query);
+      answers.push({ query, started, finished: Date.now(), results });
+      if (swappedAt === undefined && await workerSwapped()) swappedAt = Date.now();
     }
   })();
 
-  const reindex = runCli(['reindex', '--model', 'openai:fake-embed', '--dimension', '32', '--base-url', fake.url, '--rate', '6', '--batch-size', '4', '--linger', '5s', '--json']);
-  // A document that arrives while the re-index runs: on the old model's path and on the replay.
-  await new Promise((resolve) => setTimeout(resolve, 1_500));
-  assert.equal((await client.postText({ id: 'late', collection: 'late', text: 'Penguins huddle together on the ice to survive the long antarctic winter.' })).status, 202);
-  const run = await reindex;
+  // Slow enough (2 chunks/s, 21 chunks) that the replay cannot catch up before the late document
+  // below is completed in the old version; and the CLI is held (SIGSTOP) from the moment it said it
+  // is building until that document is completed, so the order does not depend on timing luck.
+  const reindex = startCli(['reindex', '--model', 'openai:fake-embed', '--dimension', '32', '--base-url', fake.url, '--rate', '2', '--batch-size', '1', '--linger', '3s', '--json']);
+  await waitUntil(() => /building index version \d+/.test(reindex.stderr()) || reindex.child.exitCode !== null, 'the CLI to say it is building');
+  assert.match(reindex.stderr(), /building index version \d+/, reindex.stderr());
+  reindex.child.kill('SIGSTOP');
+  try {
+    // A document that arrives while the re-index runs: on the old model's path and on the replay.
+    assert.equal((await client.postText({ id: 'late', collection: 'late', text: 'Penguins huddle together on the ice to survive the long antarctic winter.' })).status, 202);
+    assert.equal((await client.waitFor('late', { collection: 'late' })).status, 'completed', 'completed in the old version before the re-index may go on');
+  } finally {
+    reindex.child.kill('SIGCONT');
+  }
+  const run = await reindex.done;
   searching = false;
   await searches;
   assert.equal(run.code, 0, run.stderr);
-  const outcome = JSON.parse(run.stdout) as { indexVersion: number; switched: boolean; previous: number; switchedAt: string; embedded: number; error: unknown };
+  const outcome = JSON.parse(run.stdout) as { indexVersion: number; switched: boolean; previous: number; switchedAt: string; embedded: number; error: unknown; notCarried: { total: number } };
   assert.equal(outcome.switched, true);
   assert.equal(outcome.previous, old!.id);
   assert.equal(outcome.error, null);
+  assert.equal(outcome.notCarried.total, 0, 'the post-switch check found every document of the old version in the new one');
   assert.ok(outcome.embedded >= SUBJECTS.length + 1, `embedded ${outcome.embedded}`);
-  assert.match(run.stderr, new RegExp(`building index version ${outcome.indexVersion}`));
+  await waitUntil(async () => swappedAt !== undefined || (await workerSwapped() && (swappedAt = Date.now()) > 0), 'the embedding worker to log its swap');
 
-  // After the linger every embedding worker embeds with the new model (EMBEDDING_MODEL_REFRESH=1s).
+  // The worker swapped models: every search from now on uses the new model.
   const fresh = new Map(await Promise.all(QUERIES.map(async (query) => [query, await search(query)] as const)));
   for (const query of QUERIES) assert.notDeepEqual(fresh.get(query), baseline.get(query), 'the two models rank differently (else this test could not tell them apart)');
-  const switchedAt = Date.parse(outcome.switchedAt);
+  // The commit of the switch, by the database's clock (this machine's, as Date.now()).
+  const activatedAt = (await pool.query<{ at: Date }>('SELECT activated_at AS at FROM index_versions WHERE id = $1', [outcome.indexVersion])).rows[0]!.at.getTime();
   let sawNew = false;
   for (const answer of answers) {
-    assert.ok(answer.results.length > 0, `an empty answer at ${answer.at - switchedAt} ms from the switch`);
+    const when = `${answer.started - activatedAt}..${answer.finished - activatedAt} ms from the switch`;
+    assert.ok(answer.results.length > 0, `an empty answer at ${when}`);
     const isOld = JSON.stringify(answer.results) === JSON.stringify(baseline.get(answer.query));
     const isNew = JSON.stringify(answer.results) === JSON.stringify(fresh.get(answer.query));
-    assert.ok(isOld || isNew, `an answer of neither model (a mix?) at ${answer.at - switchedAt} ms from the switch: ${answer.results.join(', ')}`);
+    assert.ok(isOld || isNew, `an answer of neither model (a mix?) at ${when}: ${answer.results.join(', ')}`);
     if (isNew) sawNew = true;
     else assert.ok(!sawNew, 'once the worker switched models, no answer comes from the old one again');
-    if (answer.at < switchedAt - 100) assert.ok(isOld, 'before the switch: the old model');
+    if (answer.finished < activatedAt) assert.ok(isOld, `finished before the switch committed: the old model (${when})`);
+    if (swappedAt !== undefined && answer.started > swappedAt) assert.ok(isNew, `started after the worker logged its swap: the new model (${when})`);
   }
-  const oldAfterSwitch = answers.filter((answer) => answer.at >= switchedAt && JSON.stringify(answer.results) === JSON.stringify(baseline.get(answer.query))).length;
-  context.diagnostic(`${answers.length} searches: ${answers.filter((answer) => answer.at < switchedAt).length} before the switch, ${oldAfterSwitch} after it answered by the retired version (workers not yet switched), the rest by the new one`);
-  assert.ok(answers.some((answer) => answer.at < switchedAt), 'searches ran before the switch');
-  assert.ok(sawNew, 'and after the workers switched');
+  const before = answers.filter((answer) => answer.finished < activatedAt).length;
+  const between = answers.length - before - answers.filter((answer) => swappedAt !== undefined && answer.started > swappedAt).length;
+  context.diagnostic(`${answers.length} searches: ${before} finished before the switch, ${between} around it or before the worker swapped (either model, never empty or mixed), the rest after the swap`);
+  assert.ok(before > 0, 'searches ran before the switch');
   // The old-model answers right after the switch came from the retired version: never nothing.
 
   assert.deepEqual(await shownChunks(outcome.indexVersion), await shownChunks(old!.id), 'the new version shows exactly the chunks of the old one');
-  assert.equal((await client.waitFor('late', { collection: 'late' })).status, 'completed');
   assert.deepEqual((await search('Which birds survive the antarctic winter?', 'late')).map((result) => result.split('@')[0]), ['late'], 'the document ingested during the re-index is searchable');
   assert.deepEqual((await versions()).map((version) => version.state), ['retired', 'dropped', 'active']);
 

@@ -5,5 +5,5 @@ export { createEmbeddingHandler, type EmbeddingHandlerDependencies, type Embedde
 export { createQueryEmbeddingHandler, type QueryEmbeddingHandlerDependencies } from './query-handler.js';
 export { fitQueryToModel } from './query-text.js';
 export { loadConfiguredModel, modelSpecEnvironment } from './model.js';
-export { startModelRefresh, type ActiveModel, type ModelRefreshOptions, type RefreshOutcome } from './model-refresh.js';
+export { loadCheckedModel, startModelRefresh, type ActiveModel, type ModelRefreshOptions, type RefreshErrorStage, type RefreshOutcome } from './model-refresh.js';
 export { embeddingConfigSchema } from './config.js';

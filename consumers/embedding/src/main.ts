@@ -1,5 +1,5 @@
 import { loadConfig } from '@rivulet/config';
-import { loadModelFromSpec, parseModelSpec, type EmbeddingModel } from '@rivulet/embedding';
+import { loadModelFromSpec, type EmbeddingModel } from '@rivulet/embedding';
 import { TOPICS } from '@rivulet/schemas';
 import { createService } from '@rivulet/service';
 import { createPool, findActiveIndexVersion } from '@rivulet/store';
@@ -8,7 +8,7 @@ import { createRedisEmbeddingCache, type EmbeddingCache } from './cache.js';
 import { embeddingConfigSchema } from './config.js';
 import { createEmbeddingHandler } from './handler.js';
 import { loadConfiguredModel, modelSpecEnvironment } from './model.js';
-import { startModelRefresh } from './model-refresh.js';
+import { loadCheckedModel, startModelRefresh } from './model-refresh.js';
 import { createQueryEmbeddingHandler } from './query-handler.js';
 import { fitQueryToModel } from './query-text.js';
 
@@ -36,14 +36,16 @@ export const runEmbeddingWorker = async (env: NodeJS.ProcessEnv = process.env): 
   service.onStop({ stop: () => pool.end() });
   const specEnvironment = modelSpecEnvironment(config, env);
   const readActive = () => findActiveIndexVersion(pool);
+  // A model that fails to load, is not the index's, or fails its probe is never put to work (docs/decisions/0014-reindex.md).
+  const modelLoadFailures = metrics.counter({ name: 'rivulet_embedding_model_load_failures_total', help: 'Times the active index version\'s model was not put to work here (load, mismatch or probe failed; or the swap itself); the current model stays.', labelNames: ['stage'] });
+  const errorCode = (error: Error): string | undefined => (error as { code?: string }).code ?? ((error.cause as { code?: string } | undefined)?.code);
   const initialModel = async (): Promise<EmbeddingModel> => {
     const active = config.EMBEDDING_MODEL_REFRESH > 0 ? await readActive().catch((error: Error) => void logger.warn({ error: error.message }, 'active index version unknown (PostgreSQL); starting with the configured model')) : undefined;
     if (active?.modelSpec) {
-      try {
-        return await loadModelFromSpec(parseModelSpec(active.modelSpec), specEnvironment);
-      } catch (error) {
-        logger.error({ error: (error as Error).message, indexVersion: active.id }, 'the active index version\'s model did not load; starting with the configured model');
-      }
+      const checked = await loadCheckedModel(active, { load: (spec) => loadModelFromSpec(spec, specEnvironment) });
+      if ('model' in checked) return checked.model;
+      modelLoadFailures.inc({ stage: checked.stage });
+      logger.error({ error: checked.error.message, code: errorCode(checked.error), stage: checked.stage, indexVersion: active.id }, 'the active index version\'s model cannot be used here; starting with the configured model (the refresh tries it again)');
     }
     return loadConfiguredModel(config);
   };
@@ -91,11 +93,15 @@ export const runEmbeddingWorker = async (env: NodeJS.ProcessEnv = process.env): 
       modelSwaps.inc({});
       logger.info({ from, to, indexVersion }, 'the active index version changed models: embedding with the new one from now on');
     },
-    onError: (error, stage) => logger[stage === 'read' ? 'warn' : 'error']({ error: error.message, stage }, 'embedding model refresh failed; keeping the current model'),
+    onError: (error, stage) => {
+      if (stage !== 'read') modelLoadFailures.inc({ stage });
+      logger[stage === 'read' ? 'warn' : 'error']({ error: error.message, code: errorCode(error), stage }, 'embedding model refresh failed; keeping the current model');
+    },
   });
   service.onStop({ stop: () => refresh.stop() });
 
-  const worker = service.worker({ groupId: EMBEDDING_GROUP, topics: [TOPICS.chunks], eventTypes: ['chunk-created'], handler: createEmbeddingHandler({ embedder }) });
+  // A chunk key's tombstone is passed on behind the key's last embedding, so a removed chunk ends removed on chunks-embedded too.
+  const worker = service.worker({ groupId: EMBEDDING_GROUP, topics: [TOPICS.chunks], eventTypes: ['chunk-created'], handler: createEmbeddingHandler({ embedder }), forwardTombstonesTo: TOPICS.chunksEmbedded });
   const queryWorker = service.worker({
     groupId: EMBEDDING_QUERIES_GROUP, topics: [TOPICS.chatRequests], eventTypes: ['chat-request-received'],
     handler: createQueryEmbeddingHandler({

@@ -60,3 +60,45 @@ test('a spec that loads another model than the index version expects is refused,
   assert.equal(state.loaded.length, 1, 'tried again only after retryAfterMs');
   assert.equal(state.current().id, 'embed-a');
 });
+
+test('a model that fails its probe (a remote model without a working key) is closed and never swapped in; retried later', async () => {
+  const closed: string[] = [];
+  const failing: EmbeddingModel = { ...model('embed-b', 'v2', 8, closed), embed: () => Promise.reject(Object.assign(new Error('401 Unauthorized'), { code: 'unauthorized' })) };
+  const state = harness({ id: 5, modelId: 'embed-b', modelVersion: 'v2', dimension: 8, modelSpec: spec }, () => failing);
+  assert.equal(await state.refresh.check(), 'failed');
+  assert.deepEqual(state.swapped, []);
+  assert.deepEqual(closed, ['embed-b/v2']);
+  assert.match(state.errors[0]!, /^probe: .*unauthorized.*keeping embed-a/);
+  assert.equal(state.current().id, 'embed-a');
+  const wrongLength = harness({ id: 6, modelId: 'embed-b', modelVersion: 'v2', dimension: 8, modelSpec: spec }, () => ({ ...model('embed-b', 'v2', 8), embed: (texts) => Promise.resolve(texts.map(() => new Float32Array(3))) }));
+  assert.equal(await wrongLength.refresh.check(), 'failed');
+  assert.match(wrongLength.errors[0]!, /^probe: /);
+});
+
+test('a swap, an onSwapped or an onError that throws is reported, never an unhandled rejection', async () => {
+  const errors: string[] = [];
+  const refresh = startModelRefresh({
+    readActive: () => Promise.resolve({ id: 7, modelId: 'embed-b', modelVersion: 'v2', dimension: 8, modelSpec: spec }),
+    current: () => ({ id: 'embed-a', version: 'v1', dimension: 4 }), intervalMs: 0,
+    load: () => Promise.resolve(model('embed-b', 'v2', 8)),
+    swap: () => Promise.reject(new Error('swap broke')),
+    onError: (error, stage) => {
+      errors.push(`${stage}: ${error.message}`);
+      throw new Error('reporter broke');
+    },
+  });
+  assert.equal(await refresh.check(), 'failed');
+  assert.deepEqual(errors, ['swap: swap broke']);
+  const swappedErrors: string[] = [];
+  const second = startModelRefresh({
+    readActive: () => Promise.resolve({ id: 8, modelId: 'embed-b', modelVersion: 'v2', dimension: 8, modelSpec: spec }),
+    current: () => ({ id: 'embed-a', version: 'v1', dimension: 4 }), intervalMs: 0,
+    load: () => Promise.resolve(model('embed-b', 'v2', 8)), swap: () => Promise.resolve(),
+    onSwapped: () => {
+      throw new Error('metrics broke');
+    },
+    onError: (error, stage) => swappedErrors.push(`${stage}: ${error.message}`),
+  });
+  assert.equal(await second.check(), 'swapped');
+  assert.deepEqual(swappedErrors, ['swapped: metrics broke']);
+});

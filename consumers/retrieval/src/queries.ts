@@ -1,14 +1,22 @@
+/** How long after a switch the retired version still answers questions embedded with its model. */
+export const RETIRED_SEARCH_WINDOW = '10 minutes';
+
 /** The retrieval worker's SQL, named (CONVENTIONS.md rule 9). Identifiers are never interpolated from events. */
 export const queries = {
   /**
    * The index version holding this model's vectors, if search reads it: the active one, or the
-   * one a re-index retired, for questions still embedded with its model in the seconds before
-   * every embedding worker has switched (docs/decisions/0014-reindex.md). One row at most
+   * one a re-index retired last, within RETIRED_SEARCH_WINDOW of its retirement, for questions
+   * still embedded with its model in the seconds before every embedding worker has switched
+   * (docs/decisions/0014-reindex.md). Older retired versions are never searched: a question
+   * embedded with their model gets no chunks (and the onMissingIndex warning). One row at most
    * (model id and version are unique), so one search always reads one version.
    */
   searchedIndexVersion: `
-    SELECT id FROM index_versions
-     WHERE state IN ('active', 'retired') AND model_id = $1 AND model_version = $2 AND dimension = $3`,
+    SELECT v.id FROM index_versions v
+     WHERE v.model_id = $1 AND v.model_version = $2 AND v.dimension = $3
+       AND (v.state = 'active'
+            OR (v.state = 'retired' AND v.retired_at > now() - interval '${RETIRED_SEARCH_WINDOW}'
+                AND v.id = (SELECT id FROM index_versions WHERE state = 'retired' AND retired_at IS NOT NULL ORDER BY retired_at DESC, id DESC LIMIT 1)))`,
   /**
    * Transaction-local HNSW settings (set_config(…, true) is SET LOCAL with parameters).
    * relaxed_order: when the filters reject the first candidates, the scan goes on looking (up to

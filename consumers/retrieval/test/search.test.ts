@@ -223,8 +223,8 @@ test('a re-index: a building version is never searched; after the switch each qu
   assert.deepEqual(await inArchive(q8, other), { indexVersion: null, chunks: [] }, 'building: not searched');
   const v2 = (await database.pool.query<{ id: number }>(`SELECT id FROM index_versions WHERE model_version = 'v2'`)).rows[0]!.id;
   const switchTo = (id: number) => withTransaction(database.pool, async (client) => {
-    await client.query(`UPDATE index_versions SET state = 'retired' WHERE state = 'active'`);
-    await client.query(`UPDATE index_versions SET state = 'active' WHERE id = $1`, [id]);
+    await client.query(`UPDATE index_versions SET state = 'retired', retired_at = now() WHERE state = 'active'`);
+    await client.query(`UPDATE index_versions SET state = 'active', retired_at = NULL WHERE id = $1`, [id]);
   });
   await switchTo(v2);
   try {
@@ -234,6 +234,17 @@ test('a re-index: a building version is never searched; after the switch each qu
     const late = await inArchive(q, MODEL);
     assert.equal(late.indexVersion, indexVersion, 'a question embedded with the old model still reads the retired version');
     assert.deepEqual(late.chunks.map((chunk) => [chunk.chunkId, chunk.content]), [['archived:0', 'Old key policy.']]);
+    await database.pool.query(`UPDATE index_versions SET retired_at = now() - interval '11 minutes' WHERE id = $1`, [indexVersion]);
+    assert.deepEqual(await inArchive(q, MODEL), { indexVersion: null, chunks: [] }, 'retired longer ago than the window: no longer searched');
+    await database.pool.query(`UPDATE index_versions SET retired_at = now() - interval '1 minute' WHERE id = $1`, [indexVersion]);
+    const third = (await database.pool.query<{ id: number }>(
+      `INSERT INTO index_versions (model_id, model_version, dimension, state, retired_at) VALUES ($1, 'v0', 4, 'retired', now()) RETURNING id`, [MODEL.modelId])).rows[0]!.id;
+    try {
+      assert.deepEqual(await inArchive(q, MODEL), { indexVersion: null, chunks: [] }, 'only the version retired last is searched');
+    } finally {
+      await database.pool.query(`DELETE FROM index_versions WHERE id = $1`, [third]);
+    }
+    assert.equal((await inArchive(q, MODEL)).indexVersion, indexVersion, 'back to the last retired, within the window');
     await database.pool.query(`UPDATE index_versions SET state = 'dropped' WHERE id = $1`, [indexVersion]);
     assert.deepEqual(await inArchive(q, MODEL), { indexVersion: null, chunks: [] }, 'dropped: never searched');
   } finally {

@@ -32,7 +32,11 @@ export type EmbeddingErrorCode =
   /** HTTP 5xx. */
   | 'server_error'
   /** A 2xx answer whose body is not the embeddings wire format (or has the wrong count or dimension). */
-  | 'invalid_response';
+  | 'invalid_response'
+  /** A remote model spec names an API key variable that is unset or empty in this process. */
+  | 'missing_api_key'
+  /** A loaded model failed its probe (one short text embedded before it is put to work). */
+  | 'probe_failed';
 
 export class EmbeddingError extends Error {
   readonly code: EmbeddingErrorCode;

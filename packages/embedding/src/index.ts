@@ -16,6 +16,6 @@ export { cosineSimilarity } from './vectors.js';
 export { readModelSettings, type ModelSettings } from './model-files.js';
 export { loadThreadedOnnxEmbeddingModel } from './model-thread.js';
 export {
-  parseModelName, parseModelSpec, modelSpecName, loadModelFromSpec, MODEL_CATALOG, LOCAL_MODEL,
+  parseModelName, parseModelSpec, modelSpecName, loadModelFromSpec, probeModel, PROBE_TEXT, API_KEY_ENV_PATTERN, MODEL_CATALOG, LOCAL_MODEL,
   type ModelSpec, type ModelNameOptions, type ModelSpecEnvironment,
 } from './model-spec.js';

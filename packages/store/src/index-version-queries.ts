@@ -43,6 +43,36 @@ export const indexVersionQueries = {
      WHERE NOT EXISTS (SELECT 1 FROM chunks n
                         WHERE n.tenant_id = shown.tenant_id AND n.collection = shown.collection AND n.document_id = shown.document_id
                           AND n.document_version = shown.document_version AND n.index_version = $2)`,
+  /** Documents whose latest upload failed while the active version still shows their previous version (what --allow-missing lets go). */
+  failedUpdateDocuments: `
+    SELECT DISTINCT shown.tenant_id AS "tenantId", shown.collection, shown.document_id AS "documentId", shown.document_version AS "documentVersion"
+      FROM (SELECT DISTINCT tenant_id, collection, document_id, document_version FROM chunks WHERE index_version = $1) AS shown
+      JOIN documents d USING (tenant_id, collection, document_id)
+     WHERE d.status = 'failed' AND d.version IS DISTINCT FROM shown.document_version
+       AND NOT EXISTS (SELECT 1 FROM chunks n
+                        WHERE n.tenant_id = shown.tenant_id AND n.collection = shown.collection AND n.document_id = shown.document_id
+                          AND n.document_version = shown.document_version AND n.index_version = $2)
+     ORDER BY 1, 2, 3 LIMIT $3`,
+  /**
+   * After a switch: documents whose current version the retired version $1 shows and the active
+   * version $2 does not (a chunk a worker embedded with the old model that the replay has not
+   * carried). $3: also skip documents whose latest upload failed (--allow-missing). $4: a limit.
+   */
+  notCarried: `
+    SELECT d.tenant_id AS "tenantId", d.collection, d.document_id AS "documentId", d.current_version AS "documentVersion", count(*) OVER ()::int AS total
+      FROM documents d
+     WHERE d.current_version IS NOT NULL
+       AND NOT ($3::boolean AND d.status = 'failed' AND d.version IS DISTINCT FROM d.current_version)
+       AND EXISTS (SELECT 1 FROM chunks o WHERE o.index_version = $1 AND o.tenant_id = d.tenant_id AND o.collection = d.collection
+                      AND o.document_id = d.document_id AND o.document_version = d.current_version)
+       AND NOT EXISTS (SELECT 1 FROM chunks n WHERE n.index_version = $2 AND n.tenant_id = d.tenant_id AND n.collection = d.collection
+                          AND n.document_id = d.document_id AND n.document_version = d.current_version)
+     ORDER BY 1, 2, 3 LIMIT $4`,
+  /** The version retired last (the one a re-run of the post-switch steps compares with). */
+  lastRetired: `SELECT ${COLUMNS} FROM index_versions WHERE state = 'retired' AND retired_at IS NOT NULL ORDER BY retired_at DESC, id DESC LIMIT 1`,
+  /** Whether an index version's HNSW index exists and is valid (an interrupted CREATE INDEX CONCURRENTLY leaves it invalid). */
+  vectorIndexValid: `
+    SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass($1)`,
   retireActive: `UPDATE index_versions SET state = 'retired', retired_at = now() WHERE state = 'active' RETURNING id`,
   activate: `UPDATE index_versions SET state = 'active', activated_at = now(), retired_at = NULL WHERE id = $1 AND state = 'building'`,
   /**
@@ -57,6 +87,19 @@ export const indexVersionQueries = {
      WHERE d.tenant_id = shown.tenant_id AND d.collection = shown.collection AND d.document_id = shown.document_id
        AND d.version = shown.document_version AND (d.status <> 'completed' OR d.current_version IS DISTINCT FROM d.version)
     RETURNING d.tenant_id AS "tenantId", d.collection, d.document_id AS "documentId", d.version AS "documentVersion", d.chunk_count AS "chunkCount"`,
+  /**
+   * The documents completed since version $1 became active whose current version it shows: those
+   * the switch completed (completeShown), and those the indexer completed after it. What a
+   * (re-)run announces: document-indexed `completed` again for a document already completed
+   * changes nothing for its readers.
+   */
+  completedSinceSwitch: `
+    SELECT d.tenant_id AS "tenantId", d.collection, d.document_id AS "documentId", d.version AS "documentVersion", d.chunk_count AS "chunkCount"
+      FROM documents d JOIN index_versions v ON v.id = $1
+     WHERE v.state = 'active' AND d.status = 'completed' AND d.updated_at >= v.activated_at AND d.current_version = d.version
+       AND EXISTS (SELECT 1 FROM chunks c WHERE c.index_version = $1 AND c.tenant_id = d.tenant_id AND c.collection = d.collection
+                      AND c.document_id = d.document_id AND c.document_version = d.version)
+     ORDER BY 1, 2, 3`,
   markDropped: `UPDATE index_versions SET state = 'dropped', dropped_at = now() WHERE id = $1`,
   lockForUpdate: `SELECT state FROM index_versions WHERE id = $1 FOR UPDATE`,
   /** Batches by ctid: a DELETE has no LIMIT. */

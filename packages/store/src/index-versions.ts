@@ -3,7 +3,7 @@
 // an old one; the embedding workers read the active one's model_spec. The indexer's per-chunk
 // flow lives in consumers/indexer (chunk-store.ts).
 import { StoreError } from './conversations.js';
-import { createVectorIndexSql, dropVectorIndexSql, indexVersionQueries as queries } from './index-version-queries.js';
+import { createVectorIndexSql, dropVectorIndexSql, indexVersionQueries as queries, vectorIndexName } from './index-version-queries.js';
 import { withTransaction, type Pool } from './pool.js';
 import { withAllTenants } from './tenant-scope.js';
 
@@ -63,9 +63,23 @@ export interface IndexCoverage {
   failedUpdates: number;
 }
 
+/** A document version named in a refusal or a check (failed updates, documents not carried). */
+export interface DocumentVersionRef {
+  tenantId: string;
+  collection: string;
+  documentId: string;
+  documentVersion: string;
+}
+
 export type SwitchResult =
-  | ({ switched: false } & IndexCoverage)
-  | { switched: true; previous: number | null; failedUpdates: number; completed: CompletedDocument[] };
+  /** Not caught up: `missing - failedUpdates` document versions to go. */
+  | ({ switched: false; blocked?: undefined } & IndexCoverage)
+  /** Caught up but for documents whose latest upload failed: refused without allowMissing (up to 20 listed). */
+  | ({ switched: false; blocked: 'failed_updates'; documents: DocumentVersionRef[] } & IndexCoverage)
+  | { switched: true; previous: number | null; failedUpdates: number };
+
+/** How long the coverage check and the switch transaction may take (a statement_timeout of their own); see 0014. */
+export const SWITCH_TIMEOUT_MS = 120_000;
 
 export interface DropResult {
   version: IndexVersion;
@@ -98,58 +112,137 @@ export const findActiveIndexVersion = async (pool: Pool): Promise<IndexVersion |
  * (`already_active`) and a dimension other than the one recorded (`dimension_mismatch`). Creates
  * its HNSW index without blocking writes.
  */
-export const registerIndexVersion = async (pool: Pool, version: NewIndexVersion): Promise<{ version: IndexVersion; previousState: IndexVersionState | null }> => {
+export const registerIndexVersion = async (
+  pool: Pool, version: NewIndexVersion, { allowActive = false }: { allowActive?: boolean } = {},
+): Promise<{ version: IndexVersion; previousState: IndexVersionState | null }> => {
   const registered = await withTransaction(pool, async (client) => {
     const existing = (await client.query<IndexVersion>(`${queries.byModel} FOR UPDATE`, [version.modelId, version.modelVersion])).rows[0];
-    if (existing?.state === 'active') throw new StoreError('already_active', `${version.modelId} (${version.modelVersion}) is already the active index version ${existing.id}`);
+    if (existing?.state === 'active') {
+      if (allowActive) return { version: existing, previousState: 'active' as const };
+      throw new StoreError('already_active', `${version.modelId} (${version.modelVersion}) is already the active index version ${existing.id}`);
+    }
     if (existing && existing.dimension !== version.dimension) {
       throw new StoreError('dimension_mismatch', `index version ${existing.id} of ${version.modelId} (${version.modelVersion}) has dimension ${existing.dimension}, not ${version.dimension}`);
     }
     const { rows } = await client.query<IndexVersion>(queries.register, [version.modelId, version.modelVersion, version.dimension, JSON.stringify(version.modelSpec)]);
     return { version: rows[0]!, previousState: existing?.state ?? null };
   });
-  await pool.query(createVectorIndexSql(registered.version.id, registered.version.dimension, { concurrently: true }));
+  await ensureVectorIndex(pool, registered.version.id, registered.version.dimension);
   return registered;
 };
 
+const vectorIndexValid = async (client: { query: Pool['query'] }, id: number): Promise<boolean | undefined> =>
+  (await client.query<{ valid: boolean }>(queries.vectorIndexValid, [vectorIndexName(id)])).rows[0]?.valid;
+
+/**
+ * Builds an index version's HNSW index CONCURRENTLY (writes to chunks go on) on a connection of
+ * its own with no statement_timeout (a large table takes longer than the pool's 30 s), then checks
+ * pg_index.indisvalid: an interrupted or failed concurrent build leaves an INVALID index that
+ * `IF NOT EXISTS` would keep for ever, so it is dropped (CONCURRENTLY) and built again once.
+ * Throws StoreError `index_invalid` if it is still not valid.
+ */
+export const ensureVectorIndex = async (pool: Pool, id: number, dimension: number): Promise<void> => {
+  const client = await pool.connect();
+  try {
+    await client.query('SET statement_timeout = 0');
+    for (let attempt = 1; ; attempt += 1) {
+      await client.query(createVectorIndexSql(id, dimension, { concurrently: true }));
+      if ((await vectorIndexValid(client, id)) === true) return;
+      if (attempt >= 2) throw new StoreError('index_invalid', `the HNSW index ${vectorIndexName(id)} of index version ${id} is still invalid after a rebuild; see the PostgreSQL log`);
+      await client.query(dropVectorIndexSql(id));
+    }
+  } finally {
+    await client.query('RESET statement_timeout').catch(() => undefined);
+    client.release();
+  }
+};
+
 /** How far `candidateId` is from covering what `activeId` shows (one query over chunks, every tenant). */
-export const indexCoverage = (pool: Pool, { activeId, candidateId }: { activeId: number; candidateId: number }): Promise<IndexCoverage> =>
-  withAllTenants(pool, 'rivulet reindex: compare index versions', async (client) =>
-    (await client.query<IndexCoverage>(queries.missing, [activeId, candidateId])).rows[0]!);
+export const indexCoverage = (pool: Pool, { activeId, candidateId, timeoutMs = SWITCH_TIMEOUT_MS }: { activeId: number; candidateId: number; timeoutMs?: number }): Promise<IndexCoverage> =>
+  withAllTenants(pool, 'rivulet reindex: compare index versions', async (client) => {
+    await client.query(`SET LOCAL statement_timeout = ${checkedTimeout(timeoutMs)}`);
+    return (await client.query<IndexCoverage>(queries.missing, [activeId, candidateId])).rows[0]!;
+  });
+
+const checkedTimeout = (timeoutMs: number): number => {
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new RangeError(`timeoutMs must be a positive integer, got ${timeoutMs}`);
+  return timeoutMs;
+};
+
+export interface ActivateOptions {
+  /** Switch although documents whose latest upload failed are not carried (their previous version leaves search). */
+  allowMissing?: boolean;
+  /** statement_timeout of the switch transaction (the coverage query runs in it). Default SWITCH_TIMEOUT_MS. */
+  timeoutMs?: number;
+}
 
 /**
  * Makes a building version the active one, if it covers every document version the active one
- * shows (see IndexCoverage); otherwise changes nothing. One transaction: chunk writers are held
- * back for its length (milliseconds), so no chunk completes in between the check and the switch,
- * and every search reads the old version before it commits and the new one after. Then marks
- * completed the documents that completed in the new version while it was building.
+ * shows (see IndexCoverage), its HNSW index is valid (StoreError `index_invalid` otherwise), and
+ * either no document whose latest upload failed would lose its shown version or `allowMissing`;
+ * otherwise changes nothing. One transaction with a statement_timeout of `timeoutMs`: chunk
+ * writers are held back for its length, so no chunk completes in between the check and the
+ * switch, and every search reads the old version before it commits and the new one after.
+ * Completing documents is a separate, idempotent step: completeSwitchedDocuments.
  */
-export const activateIndexVersion = async (pool: Pool, id: number): Promise<SwitchResult> => {
-  const switched = await withAllTenants(pool, 'rivulet reindex: switch the active index version', async (client) => {
+export const activateIndexVersion = async (pool: Pool, id: number, { allowMissing = false, timeoutMs = SWITCH_TIMEOUT_MS }: ActivateOptions = {}): Promise<SwitchResult> =>
+  withAllTenants(pool, 'rivulet reindex: switch the active index version', async (client): Promise<SwitchResult> => {
+    await client.query(`SET LOCAL statement_timeout = ${checkedTimeout(timeoutMs)}`);
     await client.query(queries.holdChunkWriters);
-    const state = (await client.query<{ state: IndexVersionState }>(queries.lockForUpdate, [id])).rows[0]?.state;
-    if (state !== 'building') throw new StoreError('not_building', `index version ${id} is ${state ?? 'unknown'}, not building`);
+    const version = (await client.query<{ state: IndexVersionState }>(queries.lockForUpdate, [id])).rows[0];
+    if (version?.state !== 'building') throw new StoreError('not_building', `index version ${id} is ${version?.state ?? 'unknown'}, not building`);
+    const valid = await vectorIndexValid(client, id);
+    if (valid !== true) {
+      throw new StoreError('index_invalid', `the HNSW index ${vectorIndexName(id)} of index version ${id} is ${valid === undefined ? 'missing' : 'invalid'}; run the same rivulet reindex again to rebuild it`);
+    }
     const active = (await client.query<IndexVersion>(queries.active)).rows[0];
     let failedUpdates = 0;
     if (active) {
       const coverage = (await client.query<IndexCoverage>(queries.missing, [active.id, id])).rows[0]!;
-      if (coverage.missing > coverage.failedUpdates) return { switched: false as const, ...coverage };
+      if (coverage.missing > coverage.failedUpdates) return { switched: false, ...coverage };
+      if (coverage.failedUpdates > 0 && !allowMissing) {
+        const documents = (await client.query<DocumentVersionRef>(queries.failedUpdateDocuments, [active.id, id, 20])).rows;
+        return { switched: false, blocked: 'failed_updates', documents, ...coverage };
+      }
       failedUpdates = coverage.failedUpdates;
     }
     // In this order: the unique index on state = 'active' is checked per statement.
     await client.query(queries.retireActive);
     await client.query(queries.activate, [id]);
-    return { switched: true as const, previous: active?.id ?? null, failedUpdates };
+    return { switched: true, previous: active?.id ?? null, failedUpdates };
   });
-  if (!switched.switched) return switched;
-  // After the commit, not inside it: every chunk transaction that showed a version in the new
-  // index while it was building has committed (the lock above waited for it), and later ones see
-  // it active and complete their document themselves. Updating documents under the lock could
-  // deadlock with a chunk transaction holding a document row while it waits for the lock.
-  const completed = await withAllTenants(pool, 'rivulet reindex: complete documents of the new index version', async (client) =>
-    (await client.query<CompletedDocument>(queries.completeShown, [id])).rows);
-  return { ...switched, completed };
-};
+
+/**
+ * After the switch (and again on a re-run for the active version): marks completed the documents
+ * that completed in the new version while it was building, and returns every document completed
+ * since the switch (to announce). Idempotent. After the commit of the switch, not inside it: every
+ * chunk transaction that showed a version in the new index while it was building has committed
+ * (the switch's lock waited for it), and later ones see it active and complete their document
+ * themselves. Updating documents under the lock could deadlock with a chunk transaction holding a
+ * document row while it waits for the lock.
+ */
+export const completeSwitchedDocuments = async (pool: Pool, id: number): Promise<CompletedDocument[]> =>
+  withAllTenants(pool, 'rivulet reindex: complete documents of the new index version', async (client) => {
+    await client.query(queries.completeShown, [id]);
+    return (await client.query<CompletedDocument>(queries.completedSinceSwitch, [id])).rows;
+  });
+
+/** The version retired last, if any. */
+export const findLastRetiredIndexVersion = async (pool: Pool): Promise<IndexVersion | undefined> =>
+  (await pool.query<IndexVersion>(queries.lastRetired)).rows[0];
+
+/**
+ * Documents whose current version `retiredId` shows and `activeId` does not (up to `limit`, with
+ * the total): what the post-switch check of `rivulet reindex` refuses to leave behind.
+ */
+export const documentsNotCarried = async (
+  pool: Pool, { retiredId, activeId, allowMissing = false, limit = 20 }: { retiredId: number; activeId: number; allowMissing?: boolean; limit?: number },
+): Promise<{ total: number; documents: DocumentVersionRef[] }> =>
+  withAllTenants(pool, 'rivulet reindex: check the new version carries the retired one', async (client) => {
+    await client.query(`SET LOCAL statement_timeout = ${SWITCH_TIMEOUT_MS}`);
+    const { rows } = await client.query<DocumentVersionRef & { total: number }>(queries.notCarried, [retiredId, activeId, allowMissing, limit]);
+    return { total: rows[0]?.total ?? 0, documents: rows.map(({ total: _total, ...document }) => document) };
+  });
 
 /**
  * Removes an index version that is not active: marks it dropped (chunk writers held back for that

@@ -20,6 +20,6 @@ export { eraseTenant, ERASED_TABLES, type EraseOptions, type EraseResult, type E
 export { deleteExpiredConversations, CONVERSATION_CLEANUP_LOCK, type ExpiredConversationsOptions, type ExpiredConversationsResult } from './expired-conversations.js';
 export {
   listIndexVersions, findIndexVersion, findActiveIndexVersion, registerIndexVersion, indexCoverage, activateIndexVersion, dropIndexVersion,
-  vectorIndexName, createVectorIndexSql, INDEX_VERSION_STATES,
-  type IndexVersion, type IndexVersionState, type IndexVersionSummary, type NewIndexVersion, type CompletedDocument, type IndexCoverage, type SwitchResult, type DropResult,
+  vectorIndexName, createVectorIndexSql, INDEX_VERSION_STATES, ensureVectorIndex, completeSwitchedDocuments, findLastRetiredIndexVersion, documentsNotCarried,
+  SWITCH_TIMEOUT_MS, type ActivateOptions, type DocumentVersionRef, type IndexVersion, type IndexVersionState, type IndexVersionSummary, type NewIndexVersion, type CompletedDocument, type IndexCoverage, type SwitchResult, type DropResult,
 } from './index-versions.js';

@@ -4,11 +4,16 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { EmbeddingModel } from '@rivulet/embedding';
 import type { GroupReader, GroupRecord } from '@rivulet/kafka';
 import type { EventRecords } from '@rivulet/schemas';
-import type { CompletedDocument, SwitchResult } from '@rivulet/store';
+import type { CompletedDocument, DocumentVersionRef, SwitchResult } from '@rivulet/store';
 import type { ChunkStore, ReplayedChunk } from '@rivulet/worker-indexer';
 import { ReindexStop, type CostMeter, type TokenBucket } from './reindex-limits.js';
 
-export type ReindexPhase = 'catching-up' | 'waiting' | 'lingering' | 'done';
+/**
+ * `catching-up`/`waiting`: before the switch. `lingering`: after it, waiting out the workers' model
+ * refresh window while replaying. `finishing`: replaying up to the end offsets recorded after
+ * the window. `done`.
+ */
+export type ReindexPhase = 'catching-up' | 'waiting' | 'lingering' | 'finishing' | 'done';
 
 export interface ReindexProgress {
   phase: ReindexPhase;
@@ -37,8 +42,16 @@ export interface ReindexOutcome extends ReindexProgress {
   completedDocuments: number;
   /** Documents whose latest upload failed: their previous version stays only in the old index. */
   failedUpdates: number;
-  /** Why it stopped early, when it did: the version stays building and a re-run resumes. */
+  /**
+   * Why it stopped early or failed a check, when it did: before the switch the version stays
+   * building and a re-run resumes; after it (`documents_not_carried`) a re-run with the same
+   * model finishes the post-switch steps.
+   */
   stop: { code: string; message: string } | null;
+  /** After a committed switch: completing or announcing documents failed (search is switched; a re-run repeats it). */
+  warning: { code: string; message: string } | null;
+  /** Documents whose current version the retired version shows and the new one does not (after the post-switch catch-up). */
+  notCarried: { total: number; documents: DocumentVersionRef[] } | null;
   seconds: number;
 }
 
@@ -51,13 +64,24 @@ export interface ReindexRunOptions {
   openReader: (handle: (records: readonly GroupRecord<EventRecords>[]) => Promise<void>) => GroupReader;
   /** Makes the version active if it covers the active one (activateIndexVersion). */
   switchTo: () => Promise<SwitchResult>;
-  /** Tells the pipeline (document-indexed) about documents the switch completed. */
+  /** Marks completed what completed in the new version first; returns every document completed since the switch (idempotent). */
+  complete: () => Promise<CompletedDocument[]>;
+  /** Tells the pipeline (document-indexed) about those documents (idempotent for its readers). */
   announce: (documents: readonly CompletedDocument[]) => Promise<void>;
+  /** After the post-switch catch-up: documents the retired version shows in their current version and the new one does not. */
+  verify: (previous: number) => Promise<{ total: number; documents: DocumentVersionRef[] }>;
+  /** The version is already active (a re-run): only the post-switch steps run, against this previous version. */
+  alreadyActive?: { previous: number | null };
   meter: CostMeter;
   /** Counts the tokens of texts a local model embedded (remote models report their own through the meter). */
   countTokens?: (texts: readonly string[]) => number;
   bucket?: TokenBucket;
-  /** How long to keep replaying after the switch (chunks embedded by workers still on the old model meanwhile). */
+  /**
+   * After the switch, how long the workers may take to swap models (their refresh window): the
+   * replay goes on meanwhile, then the topic's end offsets are recorded and the replay goes on
+   * until the group has committed them (so every chunk a worker embedded with the old model is
+   * carried, however slow the replay).
+   */
   lingerMs: number;
   /** Told every `pollMs` (and at the end). */
   onProgress: (progress: ReindexProgress) => void;
@@ -68,11 +92,18 @@ export interface ReindexRunOptions {
   embedAttempts?: number;
 }
 
-const embedWithRetry = async (model: EmbeddingModel, texts: string[], attempts: number, signal: AbortSignal): Promise<Float32Array[]> => {
+/**
+ * One batch through the new model, each attempt metered (reserved at its bound, counted at the
+ * reported usage or its bound): a retried attempt may have been billed too.
+ */
+const embedWithRetry = async (
+  model: EmbeddingModel, texts: string[], { attempts, signal, meter, countTokens }: { attempts: number; signal: AbortSignal; meter: CostMeter; countTokens?: ((texts: readonly string[]) => number) | undefined },
+): Promise<Float32Array[]> => {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await model.embed(texts, { signal });
+      return await meter.call(texts, () => model.embed(texts, { signal }), countTokens);
     } catch (error) {
+      if (error instanceof ReindexStop) throw error;
       const { retriable, code } = error as { retriable?: boolean; code?: string };
       if (retriable !== true || attempt >= attempts || signal.aborted) {
         throw new ReindexStop('embedding_failed', `the new model failed to embed a batch of ${texts.length} chunks (${code ?? 'error'}): ${(error as Error).message}`, { cause: error });
@@ -90,8 +121,11 @@ const storeAll = async (entries: readonly (() => Promise<unknown>)[], limit: num
   }));
 };
 
+const listDocuments = (documents: readonly DocumentVersionRef[], total: number): string =>
+  `${documents.map((document) => `${document.tenantId}/${document.collection}/${document.documentId}@${document.documentVersion}`).join(', ')}${total > documents.length ? `, and ${total - documents.length} more` : ''}`;
+
 export const runReindex = async ({
-  model, versionId, store, openReader, switchTo, announce, meter, countTokens, bucket, lingerMs, onProgress, signal, pollMs = 1_000, embedAttempts = 5,
+  model, versionId, store, openReader, switchTo, complete, announce, verify, alreadyActive, meter, countTokens, bucket, lingerMs, onProgress, signal, pollMs = 1_000, embedAttempts = 5,
 }: ReindexRunOptions): Promise<ReindexOutcome> => {
   const started = Date.now();
   const counts = { read: 0, embedded: 0, skipped: 0 };
@@ -105,15 +139,9 @@ export const runReindex = async ({
     const todo = replayed.filter((_, index) => needed[index]);
     if (todo.length > 0) {
       const texts = todo.map(({ chunk }) => chunk.text);
-      const release = meter.reserve(texts);
-      try {
-        await bucket?.take(texts.length);
-        const vectors = await embedWithRetry(model, texts, embedAttempts, signal);
-        if (countTokens) meter.record(countTokens(texts));
-        await storeAll(todo.map(({ tenantId, chunk }, index) => () => store.index(tenantId, chunk, { ...embedding, vector: Array.from(vectors[index]!) })), 4);
-      } finally {
-        release();
-      }
+      await bucket?.take(texts.length);
+      const vectors = await embedWithRetry(model, texts, { attempts: embedAttempts, signal, meter, countTokens });
+      await storeAll(todo.map(({ tenantId, chunk }, index) => () => store.index(tenantId, chunk, { ...embedding, vector: Array.from(vectors[index]!) })), 4);
     }
     counts.read += records.length;
     counts.embedded += todo.length;
@@ -126,12 +154,31 @@ export const runReindex = async ({
   });
 
   const reader = openReader(handle);
-  let switchResult: Extract<SwitchResult, { switched: true }> | undefined;
+  let switched: { previous: number | null; failedUpdates: number } | undefined = alreadyActive ? { previous: alreadyActive.previous, failedUpdates: 0 } : undefined;
   let switchedAt: Date | null = null;
+  let windowStart = alreadyActive ? Date.now() : 0;
+  let targets: Map<number, number> | undefined;
   let stop: ReindexOutcome['stop'] = null;
+  let warning: ReindexOutcome['warning'] = null;
+  let notCarried: ReindexOutcome['notCarried'] = null;
+  let completedDocuments = 0;
+  if (alreadyActive) state.phase = 'lingering';
+
+  /** Idempotent, so a re-run repeats it: a failure here is a warning, the switch stands. */
+  const completeAndAnnounce = async (): Promise<void> => {
+    try {
+      const documents = await complete();
+      completedDocuments = documents.length;
+      await announce(documents);
+    } catch (error) {
+      warning = { code: 'announce_failed', message: `search is switched, but completing or announcing the documents it completed failed (${(error as Error).message}); run the same rivulet reindex --model again to repeat it` };
+    }
+  };
+
   const failure = reader.failed.then(() => undefined, (error: unknown) => error as Error);
   const aborted = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
   try {
+    if (alreadyActive) await completeAndAnnounce();
     await reader.start();
     for (;;) {
       const error = await Promise.race([failure, delay(pollMs).then(() => undefined), aborted.then(() => undefined)]);
@@ -143,34 +190,61 @@ export const runReindex = async ({
         stop = { code: 'interrupted', message: 'interrupted: the work committed so far is kept; run the same command again to resume' };
         break;
       }
-      state.lag = (await reader.lag()).total;
-      if (switchResult === undefined && state.lag === 0) {
+      const lag = await reader.lag();
+      state.lag = lag.total;
+      if (switched === undefined && state.lag === 0) {
         const result = await switchTo();
         if (result.switched) {
-          switchResult = result;
+          switched = result;
           switchedAt = new Date();
+          windowStart = Date.now();
           state.phase = 'lingering';
           state.missing = 0;
-          await announce(result.completed);
+          await completeAndAnnounce();
+        } else if (result.blocked === 'failed_updates') {
+          stop = {
+            code: 'failed_updates_not_carried',
+            message: `${result.failedUpdates} document(s) whose latest upload failed are shown by the active version in their previous version, which the replay cannot carry: `
+              + `${listDocuments(result.documents, result.failedUpdates)}. Upload them again (or delete them), then run the same command again; or add --allow-missing to switch without them (they leave search)`,
+          };
+          break;
         } else {
           state.phase = 'waiting';
           state.missing = result.missing - result.failedUpdates;
         }
-      } else if (switchResult === undefined && state.phase === 'waiting') {
+      } else if (switched === undefined && state.phase === 'waiting') {
         state.phase = 'catching-up';
+      } else if (state.phase === 'lingering' && Date.now() - windowStart >= lingerMs) {
+        // The workers have swapped (or failed to) by now: every chunk one embedded with the old model is before these offsets.
+        targets = new Map(lag.partitions.map((partition) => [partition.partition, partition.end]));
+        state.phase = 'finishing';
+      }
+      if (state.phase === 'finishing' && targets !== undefined
+        && lag.partitions.every((partition) => partition.lag === 0 || (partition.committed !== null && partition.committed >= (targets!.get(partition.partition) ?? 0)))) {
+        onProgress(progress());
+        break;
       }
       onProgress(progress());
-      if (switchedAt !== null && Date.now() - switchedAt.getTime() >= lingerMs) break;
     }
   } finally {
     await reader.stop();
+  }
+  if (stop === null && switched !== undefined && switched.previous !== null) {
+    notCarried = await verify(switched.previous);
+    if (notCarried.total > 0) {
+      stop = {
+        code: 'documents_not_carried',
+        message: `${notCarried.total} document(s) are shown in their current version by the retired index version ${switched.previous} and not by ${versionId}: ${listDocuments(notCarried.documents, notCarried.total)}. `
+          + 'Search reads the new version. Run the same rivulet reindex --model again to replay and check again; if they stay, upload them again',
+      };
+    }
   }
   // What the last batches added (they finish before stop() returns).
   if (stop === null) state.phase = 'done';
   const final = progress();
   onProgress(final);
   return {
-    ...final, switched: switchResult !== undefined, previous: switchResult?.previous ?? null, switchedAt,
-    completedDocuments: switchResult?.completed.length ?? 0, failedUpdates: switchResult?.failedUpdates ?? 0, stop, seconds: (Date.now() - started) / 1000,
+    ...final, switched: switched !== undefined, previous: switched?.previous ?? null, switchedAt,
+    completedDocuments, failedUpdates: switched?.failedUpdates ?? 0, stop, warning, notCarried, seconds: (Date.now() - started) / 1000,
   };
 };

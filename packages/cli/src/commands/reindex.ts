@@ -4,10 +4,10 @@
 import { join } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { defineConfig, loadConfig } from '@rivulet/config';
-import { EmbeddingError, LOCAL_MODEL, loadModelFromSpec, MODEL_CATALOG, modelSpecName, parseModelName, type EmbeddingModel, type ModelSpec } from '@rivulet/embedding';
+import { EmbeddingError, LOCAL_MODEL, loadModelFromSpec, MODEL_CATALOG, modelSpecName, parseModelName, probeModel, PROBE_TEXT, type EmbeddingModel, type ModelSpec } from '@rivulet/embedding';
 import { envelopeFrom, EventCodec, EventProducer, openGroupReader } from '@rivulet/kafka';
 import { documentKey, EVENT_TYPES, TOPICS, type EventRecords } from '@rivulet/schemas';
-import { activateIndexVersion, createPool, registerIndexVersion, StoreError, type CompletedDocument } from '@rivulet/store';
+import { activateIndexVersion, completeSwitchedDocuments, createPool, documentsNotCarried, findLastRetiredIndexVersion, registerIndexVersion, StoreError, type CompletedDocument } from '@rivulet/store';
 import { embeddingConfigSchema } from '@rivulet/worker-embedding';
 import { createChunkStore } from '@rivulet/worker-indexer';
 import type { CliConfig } from '../context.js';
@@ -20,10 +20,10 @@ import { runReindex, type ReindexOutcome, type ReindexProgress } from './reindex
 import { describeModel, dropVersion, failWith, listVersions, reindexGroupId } from './reindex-versions.js';
 import { CALL_TIMEOUT_MS, operatorKafka, usageErrorsExit2 } from './replay.js';
 
-const { EMBEDDING_MODEL_DIR, EMBEDDING_THREADS, EMBEDDING_OPENAI_BASE_URL, EMBEDDING_OPENAI_API_KEY } = embeddingConfigSchema.shape;
+const { EMBEDDING_MODEL_DIR, EMBEDDING_THREADS, EMBEDDING_OPENAI_BASE_URL, EMBEDDING_OPENAI_API_KEY, EMBEDDING_MODEL_REFRESH } = embeddingConfigSchema.shape;
 
 /** The variables `rivulet reindex` reads besides the shared ones: the embedding worker's, meaning the same. */
-export const reindexConfigSchema = defineConfig({ EMBEDDING_MODEL_DIR, EMBEDDING_THREADS, EMBEDDING_OPENAI_BASE_URL, EMBEDDING_OPENAI_API_KEY });
+export const reindexConfigSchema = defineConfig({ EMBEDDING_MODEL_DIR, EMBEDDING_THREADS, EMBEDDING_OPENAI_BASE_URL, EMBEDDING_OPENAI_API_KEY, EMBEDDING_MODEL_REFRESH });
 
 export interface ReindexOptions {
   model?: string;
@@ -34,7 +34,9 @@ export interface ReindexOptions {
   maxCost?: number;
   rate?: number;
   batchSize: number;
-  linger: number;
+  /** Default: EMBEDDING_MODEL_REFRESH plus LOAD_MARGIN_MS. */
+  linger?: number;
+  allowMissing?: boolean;
   drop?: number;
   list?: boolean;
   json?: boolean;
@@ -43,6 +45,10 @@ export interface ReindexOptions {
 
 /** Exit code of a run stopped before it was done (cost cap): the version stays building, a re-run resumes. */
 export const EXIT_STOPPED = 3;
+/** Exit code of a run whose switch committed but whose completing/announcing of documents failed (a re-run repeats it). */
+export const EXIT_ANNOUNCE_FAILED = 4;
+/** Added to the workers' refresh interval for the default --linger: a worker's load and probe of the new model. */
+const LOAD_MARGIN_MS = 5_000;
 
 const positiveNumber = (value: string): number => {
   const parsed = Number(value);
@@ -81,14 +87,17 @@ const report = (outcome: ReindexOutcome, context: { versionId: number; spec: Mod
   const { versionId, spec, model } = context;
   say(`Index version ${versionId}: ${modelSpecName(spec)}, ${describeModel({ modelId: model.id, modelVersion: model.version, dimension: model.dimension })}.`);
   if (outcome.switched) {
-    say(`Search switched from ${outcome.previous === null ? 'no index version' : `index version ${outcome.previous}`} to ${versionId} at ${outcome.switchedAt!.toISOString()}, then kept replaying for ${Math.round(context.lingerMs / 1000)} s.`);
+    say(outcome.switchedAt === null
+      ? `Index version ${versionId} was already active: the steps after the switch ran again (complete and announce documents, replay up to the topic's end, check against index version ${outcome.previous ?? '-'}).`
+      : `Search switched from ${outcome.previous === null ? 'no index version' : `index version ${outcome.previous}`} to ${versionId} at ${outcome.switchedAt.toISOString()}; the replay went on for the workers' refresh window (${Math.round(context.lingerMs / 1000)} s), then up to the chunk topic's end offsets recorded after it.`);
   } else {
     say(`Not switched: index version ${versionId} stays building (search still reads the active version). Run the same command again to resume from where it stopped.`);
   }
   say(`Chunks: ${outcome.read} read, ${outcome.embedded} embedded, ${outcome.skipped} skipped (not current or already in the version); ${outcome.lag ?? '?'} left on the topic.`);
   say(`Rate ${outcome.ratePerSecond.toFixed(1)} chunks/s over ${outcome.seconds.toFixed(1)} s; ${outcome.spentTokens} tokens, ${money(outcome.spentUsd)}.`);
   if (outcome.completedDocuments > 0) say(`${outcome.completedDocuments} document(s) completed by the switch (they had completed in the new version first).`);
-  if (outcome.failedUpdates > 0) say(`${outcome.failedUpdates} document(s) whose latest upload failed are searchable only in the old version; upload them again.`);
+  if (outcome.failedUpdates > 0) say(`${outcome.failedUpdates} document(s) whose latest upload failed were left out (--allow-missing): they are not searchable in the new version; upload them again.`);
+  if (outcome.notCarried !== null && outcome.notCarried.total === 0 && outcome.previous !== null) say(`Checked: every document whose current version index version ${outcome.previous} shows is shown by ${versionId}.`);
   if (outcome.switched && outcome.previous !== null) say(`Index version ${outcome.previous} stays (retired) until: rivulet reindex --drop ${outcome.previous}`);
 };
 
@@ -109,16 +118,28 @@ const buildModel = async (config: CliConfig, options: ReindexOptions, meter: Cos
       localModelDirectory: (name) => (name === LOCAL_MODEL && settings.EMBEDDING_MODEL_DIR) || join(config.RIVULET_HOME, 'models', name),
       intraOpThreads: settings.EMBEDDING_THREADS,
       secret: (name) => (name === 'EMBEDDING_OPENAI_API_KEY' ? settings.EMBEDDING_OPENAI_API_KEY : process.env[name]),
-      onUsage: ({ promptTokens }) => meter.record(promptTokens ?? 0),
+      onUsage: meter.onUsage,
     });
+    try {
+      // A remote model's key, URL and name are only tried by a request: one short text, metered.
+      await meter.call([PROBE_TEXT], () => probeModel(model), model.tokenizer ? (texts) => texts.reduce((sum, text) => sum + model.tokenizer!.countTokens(text), 0) : undefined);
+    } catch (error) {
+      await model.close();
+      throw error;
+    }
     return { spec, model };
   } catch (error) {
-    if (error instanceof EmbeddingError) return failWith(error.code, `${modelSpecName(spec)} cannot be loaded: ${error.message}`, options.json);
+    if (error instanceof EmbeddingError) return failWith(error.code, `${modelSpecName(spec)} cannot be used: ${error.message}`, options.json);
     throw error;
   }
 };
 
-/** `rivulet reindex --model`: 0 when switched, 1 on a refusal or failure, 2 on bad flags, 3 when stopped early (cost cap), 130 when interrupted. */
+/**
+ * `rivulet reindex --model`: 0 when switched (or, for the active model, its post-switch steps
+ * finished) and checked, 1 on a refusal or failure (`documents_not_carried` included), 2 on bad
+ * flags, 3 when stopped early (cost cap), 4 when switched but completing/announcing documents
+ * failed (`announce_failed`), 130 when interrupted.
+ */
 export const reindex = async (config: CliConfig, options: ReindexOptions): Promise<number> => {
   const modes = [options.model !== undefined, options.drop !== undefined, options.list === true].filter(Boolean).length;
   if (modes !== 1) return failWith('invalid_options', 'give exactly one of --model <name>, --drop <version>, --list', options.json, 2);
@@ -136,8 +157,11 @@ export const reindex = async (config: CliConfig, options: ReindexOptions): Promi
   process.once('SIGTERM', onSignal);
   try {
     let versionId: number;
+    let alreadyActive: { previous: number | null } | undefined;
     try {
-      versionId = (await registerIndexVersion(pool, { modelId: model.id, modelVersion: model.version, dimension: model.dimension, modelSpec: spec })).version.id;
+      const registered = await registerIndexVersion(pool, { modelId: model.id, modelVersion: model.version, dimension: model.dimension, modelSpec: spec }, { allowActive: true });
+      versionId = registered.version.id;
+      if (registered.previousState === 'active') alreadyActive = { previous: (await findLastRetiredIndexVersion(pool))?.id ?? null };
     } catch (error) {
       if (error instanceof StoreError) return failWith(error.code, error.message, options.json);
       throw error;
@@ -146,16 +170,21 @@ export const reindex = async (config: CliConfig, options: ReindexOptions): Promi
     const kafka = operatorKafka(config);
     const tty = process.stderr.isTTY;
     let lastLine = 0;
-    warn(`rivulet reindex: building index version ${versionId} (${modelSpecName(spec)}) from ${config.KAFKA_TOPIC_PREFIX}${TOPICS.chunks} in group ${groupId}`);
+    const lingerMs = options.linger ?? loadConfig(reindexConfigSchema).EMBEDDING_MODEL_REFRESH + LOAD_MARGIN_MS;
+    warn(alreadyActive
+      ? `rivulet reindex: index version ${versionId} (${modelSpecName(spec)}) is already active: finishing the steps after the switch in group ${groupId}`
+      : `rivulet reindex: building index version ${versionId} (${modelSpecName(spec)}) from ${config.KAFKA_TOPIC_PREFIX}${TOPICS.chunks} in group ${groupId}`);
     const outcome = await runReindex({
-      model, versionId, store: createChunkStore(pool), meter, lingerMs: options.linger, signal: interrupt.signal,
+      model, versionId, store: createChunkStore(pool), meter, lingerMs, signal: interrupt.signal, ...(alreadyActive ? { alreadyActive } : {}),
       ...(options.rate === undefined ? {} : { bucket: new TokenBucket(options.rate, Math.max(options.rate, options.batchSize)) }),
       ...(model.tokenizer ? { countTokens: (texts: readonly string[]) => texts.reduce((sum, text) => sum + model.tokenizer!.countTokens(text), 0) } : {}),
       openReader: (handle) => openGroupReader<EventRecords>({
         kafka, codec: eventCodec(config), groupId, topic: `${config.KAFKA_TOPIC_PREFIX}${TOPICS.chunks}`, handle, maxBatchRecords: options.batchSize, timeoutMs: CALL_TIMEOUT_MS,
       }),
-      switchTo: () => activateIndexVersion(pool, versionId),
+      switchTo: () => activateIndexVersion(pool, versionId, { allowMissing: options.allowMissing === true }),
+      complete: () => completeSwitchedDocuments(pool, versionId),
       announce: announcer(config),
+      verify: (previous) => documentsNotCarried(pool, { retiredId: previous, activeId: versionId, allowMissing: options.allowMissing === true }),
       onProgress: (progress) => {
         if (!tty && Date.now() - lastLine < 5_000 && progress.phase !== 'done') return;
         lastLine = Date.now();
@@ -163,17 +192,19 @@ export const reindex = async (config: CliConfig, options: ReindexOptions): Promi
       },
     });
     if (tty) process.stderr.write('\n');
-    const exitCode = outcome.stop === null ? 0 : outcome.stop.code === 'interrupted' ? 130 : outcome.stop.code === 'cost_cap_reached' ? EXIT_STOPPED : 1;
+    const exitCode = outcome.stop === null ? (outcome.warning === null ? 0 : EXIT_ANNOUNCE_FAILED)
+      : outcome.stop.code === 'interrupted' ? 130 : outcome.stop.code === 'cost_cap_reached' ? EXIT_STOPPED : 1;
     if (options.json === true) {
       say(JSON.stringify({
         indexVersion: versionId, model: { name: modelSpecName(spec), id: model.id, version: model.version, dimension: model.dimension },
         switched: outcome.switched, previous: outcome.previous, switchedAt: outcome.switchedAt, read: outcome.read, embedded: outcome.embedded, skipped: outcome.skipped,
         lag: outcome.lag, tokens: outcome.spentTokens, costUsd: outcome.spentUsd, seconds: outcome.seconds, completedDocuments: outcome.completedDocuments,
-        failedUpdates: outcome.failedUpdates, error: outcome.stop,
+        estimatedTokens: meter.estimatedTokens, failedUpdates: outcome.failedUpdates, notCarried: outcome.notCarried, warning: outcome.warning, error: outcome.stop,
       }));
     } else {
-      report(outcome, { versionId, spec, model, lingerMs: options.linger });
+      report(outcome, { versionId, spec, model, lingerMs });
     }
+    if (outcome.warning !== null) warn(`rivulet reindex: ${outcome.warning.code}: ${outcome.warning.message}`);
     if (outcome.stop !== null) warn(`rivulet reindex: ${outcome.stop.code}: ${outcome.stop.message}`);
     return exitCode;
   } finally {
@@ -195,7 +226,8 @@ export const registerReindexCommand = (program: Command, action: CommandAction):
     .option('--max-cost <usd>', 'stop (exit 3, version left building) before this run could spend more', positiveNumber)
     .option('--rate <chunks/s>', 'embed at most this many chunks per second (default: as fast as the model goes)', positiveNumber)
     .option('--batch-size <n>', 'chunks per model call', positiveCount, 32)
-    .addOption(new Option('--linger <duration>', 'keep replaying this long after the switch, for chunks embedded meanwhile by workers still on the old model').argParser(durationFlag).default(30_000, '30s'))
+    .addOption(new Option('--linger <duration>', 'after the switch, the embedding workers\' refresh window: keep replaying this long, then up to the chunk topic\'s end offsets recorded then, and check that every document the old version shows is in the new one').argParser(durationFlag).default(undefined, 'EMBEDDING_MODEL_REFRESH + 5s'))
+    .option('--allow-missing', 'switch even though documents whose latest upload failed cannot be carried (their previous version leaves search); without it the switch is refused and they are listed')
     .option('--drop <version>', 'remove a retired or building index version: its rows and HNSW index (refuses the active one)', positiveCount)
     .option('--list', 'the index versions: model, state, row counts, times')
     .option('-y, --yes', '--drop without asking (required when standard input is not a terminal)')
