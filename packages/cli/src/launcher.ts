@@ -21,7 +21,8 @@ export type InstanceName = ProcessName | `${ProcessName}#${number}`;
 
 const processOf = (instance: InstanceName): ProcessName => instance.split('#')[0] as ProcessName;
 
-const freePort = (): Promise<number> =>
+/** A TCP port on 127.0.0.1 that was free a moment ago (bound, then closed); nothing listens on it. */
+export const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -1,22 +1,15 @@
 // `rivulet budgets` as an operator runs it: the built command, against the real PostgreSQL.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { createApiKey, createPool, findApiKeyByHash, hashApiKey, listTokenBudgets, loadBudgetRules, migrate } from '@rivulet/store';
+import { runCli } from './support/cli.js';
 
-const bin = fileURLToPath(new URL('../bin/rivulet.js', import.meta.url));
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://rivulet:rivulet@127.0.0.1:5432/rivulet';
 const pool = createPool({ databaseUrl, max: 2 });
 const tenants: string[] = [];
 
-const rivulet = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
-  new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { env: { ...process.env, DATABASE_URL: databaseUrl }, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
+const rivulet = (args: string[]) => runCli(args, { env: { DATABASE_URL: databaseUrl } });
 
 const name = (): string => {
   const tenantId = `budgets-test-${randomBytes(4).toString('hex')}`;

@@ -1,16 +1,14 @@
 // `rivulet cleanup` and `rivulet erase` as an operator runs them: the built commands against the
 // shared database (tenants of this run's own) and Kafka (topics of this run's own prefix).
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { createKafkaClient, deleteTopics, ensureTopics, readTopicOnce, silentLogger } from '@rivulet/kafka';
 import { chunkKey, documentKey, TOPICS } from '@rivulet/schemas';
 import { CONVERSATION_CLEANUP_LOCK, createPool, insertUserMessage, migrate, recordUsage, withAllTenants, withTenant } from '@rivulet/store';
 import { topicDefinitions } from '../src/topics.js';
+import { runCli } from './support/cli.js';
 
-const bin = fileURLToPath(new URL('../bin/rivulet.js', import.meta.url));
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://rivulet:rivulet@127.0.0.1:5432/rivulet';
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const run = randomBytes(4).toString('hex');
@@ -24,14 +22,7 @@ const DAY = 86_400_000;
 // The shared database holds other people's conversations: the cut-off is far enough in the past that only this test's are older.
 const ANCIENT = Date.now() - 3650 * DAY;
 
-const rivulet = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
-  new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], {
-      env: { ...process.env, DATABASE_URL: databaseUrl, KAFKA_TOPIC_PREFIX: prefix, KAFKA_BROKERS: brokers.join(',') }, timeout: 60_000,
-    }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
+const rivulet = (args: string[]) => runCli(args, { env: { DATABASE_URL: databaseUrl, KAFKA_TOPIC_PREFIX: prefix, KAFKA_BROKERS: brokers.join(',') } });
 
 const conversation = (tenantId: string, id: string, userId: string, at: number) =>
   insertUserMessage(pool, { tenantId, conversationId: id, requestId: `${id}-r1`, content: 'question', createdAt: at, userId, model: 'auto' });

@@ -1,20 +1,13 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { AVRO_DIRECTORY } from '@rivulet/schemas';
+import { runCli } from './support/cli.js';
 
-const bin = fileURLToPath(new URL('../bin/rivulet.js', import.meta.url));
 
-const rivulet = (args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> =>
-  new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, timeout: 120_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
+const rivulet = (args: string[], env: Record<string, string> = {}) => runCli(args, { env, timeoutMs: 120_000 });
 
 test('rivulet infra status lists every backing service as up, with the registry\'s Confluent-compatible URL', async () => {
   const { code, stdout } = await rivulet(['infra', 'status']);

@@ -1,9 +1,7 @@
 // `rivulet dlq list` and `rivulet dlq replay` as an operator runs them: the built command, on a
 // dead letter produced by the real consumer runtime, on topics of this run's own prefix.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import {
   createKafkaClient, deleteTopics, ensureTopics, EventCodec, EventProducer, NonRetriableError, silentLogger, Worker,
@@ -11,13 +9,13 @@ import {
 } from '@rivulet/kafka';
 import { EVENT_TYPES, TOPICS } from '@rivulet/schemas';
 import { topicDefinitions } from '../src/topics.js';
+import { runCli, waitFor } from './support/cli.js';
 
 type Events = {
   'thing-created': EventEnvelope<{ thingId: string }>;
   'event-dead-lettered': DeadLetterEvent;
 };
 
-const bin = fileURLToPath(new URL('../bin/rivulet.js', import.meta.url));
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7';
 const prefix = `dlq-test-${randomBytes(4).toString('hex')}.`;
@@ -45,22 +43,8 @@ const requests = prefix + TOPICS.chatRequests;
 const failingGroup = `${prefix}rivulet-dlq-test-worker`;
 const admin = kafka.admin();
 
-const rivulet = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
-  new Promise((resolve) => {
-    execFile(process.execPath, [bin, 'dlq', ...args], {
-      env: { ...process.env, KAFKA_TOPIC_PREFIX: prefix, KAFKA_BROKERS: brokers.join(','), SCHEMA_REGISTRY_URL: registryUrl }, timeout: 30_000,
-    }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-
-const waitFor = async (probe: () => Promise<boolean> | boolean, description: string, timeoutMs = 15_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${description}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-};
+const rivulet = (args: string[]) =>
+  runCli(['dlq', ...args], { env: { KAFKA_TOPIC_PREFIX: prefix, KAFKA_BROKERS: brokers.join(','), SCHEMA_REGISTRY_URL: registryUrl }, timeoutMs: 30_000 });
 
 const written = async (topic: string): Promise<number> =>
   (await admin.fetchTopicOffsets(topic)).reduce((sum, { high }) => sum + Number(high), 0);

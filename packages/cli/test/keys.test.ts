@@ -1,13 +1,11 @@
 // `rivulet keys` as an operator runs it: the built command, against the real PostgreSQL and Redis.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { API_KEY_REVOKED_CHANNEL, createPool, findApiKeyByHash, hashApiKey, migrate } from '@rivulet/store';
+import { runCli } from './support/cli.js';
 
-const bin = fileURLToPath(new URL('../bin/rivulet.js', import.meta.url));
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://rivulet:rivulet@127.0.0.1:5432/rivulet';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 // A prefix of this run's own, so the broadcast it listens for is its own.
@@ -15,14 +13,7 @@ const prefix = `keys-test-${randomBytes(4).toString('hex')}.`;
 const pool = createPool({ databaseUrl, max: 2 });
 const tenants: string[] = [];
 
-const rivulet = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
-  new Promise((resolve) => {
-    execFile(process.execPath, [bin, 'keys', ...args], {
-      env: { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, KAFKA_TOPIC_PREFIX: prefix }, timeout: 60_000,
-    }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
+const rivulet = (args: string[]) => runCli(['keys', ...args], { env: { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, KAFKA_TOPIC_PREFIX: prefix } });
 
 const tenant = (): string => {
   const name = `keys-test-tenant-${randomBytes(4).toString('hex')}`;

@@ -1,16 +1,14 @@
 // `rivulet replay` as an operator runs it: the built command against the real Kafka, on topics
 // and a consumer group of this run's own prefix.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { createKafkaClient, deleteTopics, ensureTopics, silentLogger } from '@rivulet/kafka';
 import { TOPICS } from '@rivulet/schemas';
 import { EMBEDDING_GROUP } from '@rivulet/worker-embedding';
 import { topicDefinitions } from '../src/topics.js';
+import { runCli, waitFor } from './support/cli.js';
 
-const bin = fileURLToPath(new URL('../bin/rivulet.js', import.meta.url));
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const prefix = `replay-test-${randomBytes(4).toString('hex')}.`;
 const kafka = createKafkaClient({ brokers, clientId: 'rivulet-replay-test', logger: silentLogger });
@@ -25,22 +23,7 @@ const written = [
   { partition: 1, at: [500, 2500] },
 ];
 
-const rivulet = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
-  new Promise((resolve) => {
-    execFile(process.execPath, [bin, 'replay', ...args], {
-      env: { ...process.env, KAFKA_TOPIC_PREFIX: prefix, KAFKA_BROKERS: brokers.join(',') }, timeout: 30_000,
-    }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-
-const waitFor = async (probe: () => Promise<boolean> | boolean, description: string, timeoutMs = 15_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${description}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-};
+const rivulet = (args: string[]) => runCli(['replay', ...args], { env: { KAFKA_TOPIC_PREFIX: prefix, KAFKA_BROKERS: brokers.join(',') }, timeoutMs: 30_000 });
 
 /** The group's committed offsets on the chunks topic, by partition (-1: none). */
 const committed = async (): Promise<number[]> => {

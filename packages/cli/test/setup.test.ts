@@ -2,28 +2,18 @@
 // creating topics under this run's own prefix. Migrations and schemas go to the shared database and
 // registry (the CLI has no per-schema setting; both steps are idempotent).
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import { createKafkaClient, deleteTopics, silentLogger } from '@rivulet/kafka';
 import { TOPIC_SPECS } from '@rivulet/schemas';
+import { runCli } from './support/cli.js';
 
-const bin = fileURLToPath(new URL('../bin/rivulet.js', import.meta.url));
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const prefix = `setup-test-${randomBytes(4).toString('hex')}.`;
 const kafka = createKafkaClient({ brokers, clientId: 'rivulet-setup-test', logger: silentLogger });
 const expected = TOPIC_SPECS.map((spec) => prefix + spec.name);
 
-const rivulet = (args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string; ms: number }> =>
-  new Promise((resolve) => {
-    const began = Date.now();
-    execFile(process.execPath, [bin, ...args], {
-      env: { ...process.env, KAFKA_TOPIC_PREFIX: prefix, KAFKA_BROKERS: brokers.join(','), ...env }, timeout: 60_000,
-    }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr, ms: Date.now() - began });
-    });
-  });
+const rivulet = (args: string[], env: Record<string, string> = {}) => runCli(args, { env: { KAFKA_TOPIC_PREFIX: prefix, KAFKA_BROKERS: brokers.join(','), ...env } });
 
 const prefixedTopics = async (): Promise<string[]> => {
   const admin = kafka.admin();

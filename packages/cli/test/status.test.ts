@@ -1,10 +1,8 @@
 // `rivulet status` as an operator runs it: the built command, against the real services, on
 // topics, groups and breakers of this run's own prefix.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { createKafkaClient, deleteTopics, ensureTopics, silentLogger } from '@rivulet/kafka';
@@ -12,9 +10,10 @@ import { TOPIC_SPECS, TOPICS } from '@rivulet/schemas';
 import { EMBEDDING_QUERIES_GROUP } from '@rivulet/worker-embedding';
 import { breakerIndexKey, breakerKey, createRedisBreakerStore, GENERATION_GROUP } from '@rivulet/worker-generation';
 import type { StatusReport } from '../src/commands/status.js';
+import { freePort } from '../src/launcher.js';
 import { topicDefinitions } from '../src/topics.js';
+import { runCli } from './support/cli.js';
 
-const bin = fileURLToPath(new URL('../bin/rivulet.js', import.meta.url));
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `status-test-${randomBytes(4).toString('hex')}.`;
@@ -28,14 +27,8 @@ const requests = prefix + TOPICS.chatRequests;
 const deployment = 'status-test-deployment';
 let breakerOpenedAt = 0;
 
-const rivulet = (args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> =>
-  new Promise((resolve) => {
-    execFile(process.execPath, [bin, 'status', ...args], {
-      env: { ...process.env, KAFKA_TOPIC_PREFIX: prefix, KAFKA_BROKERS: brokers.join(','), REDIS_URL: redisUrl, ...env }, timeout: 30_000,
-    }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
+const rivulet = (args: string[], env: Record<string, string> = {}) =>
+  runCli(['status', ...args], { env: { KAFKA_TOPIC_PREFIX: prefix, KAFKA_BROKERS: brokers.join(','), REDIS_URL: redisUrl, ...env }, timeoutMs: 30_000 });
 
 const record = (index: number) => ({ key: `key-${index}`, value: `value-${index}` });
 
@@ -157,16 +150,8 @@ test('status --sample refuses a duration without a unit', async () => {
   assert.match(stderr, /--sample/);
 });
 
-/** A port nothing listens on (bound, then closed). */
-const closedPort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+/** A port nothing listens on. */
+const closedPort = freePort;
 
 /** A server that accepts connections and never answers: a hung service, the case a deadline is for. */
 const silentServer = async (): Promise<{ port: number; close(): Promise<void> }> => {
