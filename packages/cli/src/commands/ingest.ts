@@ -33,6 +33,8 @@ export interface IngestOptions {
   wait?: boolean;
   /** How long to wait for indexing, e.g. `90s`, `10m`; default 30m. */
   timeout?: string;
+  /** Stops waiting for indexing (what is pending is reported as not indexed); `rivulet start` aborts it on Ctrl-C. */
+  signal?: AbortSignal;
 }
 
 /** The file types the pipeline parses. */
@@ -177,7 +179,7 @@ export const ingest = async (_config: CliConfig, paths: string[], options: Inges
     const indexing = progress('Indexing ', uploaded.length);
     const deadline = Date.now() + timeoutMs;
     let pending = uploaded;
-    while (pending.length > 0 && Date.now() < deadline) {
+    while (pending.length > 0 && Date.now() < deadline && !options.signal?.aborted) {
       await eachLimited(pending, POLL_CONCURRENCY, async (outcome) => {
         const finished = await poll(baseUrl, headers, collection, outcome.file);
         if (!finished) return;
@@ -185,10 +187,11 @@ export const ingest = async (_config: CliConfig, paths: string[], options: Inges
         indexing.step(`${outcome.file.relativePath} ${finished.status}`);
       });
       pending = pending.filter((outcome) => outcomes.get(outcome.file.documentId)?.status === 'uploaded');
-      if (pending.length > 0) await delay(POLL_INTERVAL_MS);
+      if (pending.length > 0) await delay(POLL_INTERVAL_MS, undefined, options.signal ? { signal: options.signal } : {}).catch(() => undefined);
     }
     indexing.stop();
-    for (const outcome of pending) outcomes.set(outcome.file.documentId, { ...outcome, status: 'failed', reason: `timeout: not indexed within ${options.timeout ?? '30m'}` });
+    const reason = options.signal?.aborted ? 'stopped before it was indexed' : `timeout: not indexed within ${options.timeout ?? '30m'}`;
+    for (const outcome of pending) outcomes.set(outcome.file.documentId, { ...outcome, status: 'failed', reason });
   }
   return summarize([...outcomes.values()], wait, collection);
 };

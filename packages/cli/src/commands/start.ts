@@ -27,14 +27,15 @@ const ingressReady = async (url: string, isStopping: () => boolean, timeoutMs = 
  * On the first start (the sample's marker document is unknown to the default tenant), ingests
  * docs/ into the default collection, so the chat page can answer questions about Rivulet.
  */
-const ingestSampleCorpus = async (config: CliConfig, url: string, isStopping: () => boolean): Promise<void> => {
+const ingestSampleCorpus = async (config: CliConfig, url: string, isStopping: () => boolean, signal: AbortSignal): Promise<void> => {
   if (!(await ingressReady(url, isStopping))) return;
   const apiKey = process.env.RIVULET_API_KEY;
   const headers = apiKey ? { authorization: `Bearer ${apiKey}` } : { authorization: 'Bearer rivulet-dev-key' };
   const known = await fetch(`${url}/v1/documents/${SAMPLE_MARKER}`, { headers }).then((response) => response.status, () => 0);
   if (known !== 404) return;
   say(`First start: ingesting the sample corpus (${sampleCorpus}) so the chat page has something to answer from.`);
-  await ingest(config, [sampleCorpus], { collection: 'default', url, wait: true, timeout: '10m' });
+  await ingest(config, [sampleCorpus], { collection: 'default', url, wait: true, timeout: '10m', signal });
+  if (isStopping()) return;
   say(`\nReady: open ${url}/ and ask, for example, "How do I scale the consumer groups?"`);
 };
 
@@ -69,6 +70,8 @@ export const start = async (config: CliConfig, options: { infra?: boolean; sampl
     ...Object.keys(WORKERS).map((name) => ({ name, args: ['worker', name], restarts: 0 })),
   ];
   let stopping = false;
+  // Ctrl-C also ends the sample corpus's wait for indexing, which would otherwise keep this process alive.
+  const sampleIngest = new AbortController();
 
   const launch = (entry: Supervised): void => {
     const child = spawn(process.execPath, [bin, ...entry.args], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -88,13 +91,14 @@ export const start = async (config: CliConfig, options: { infra?: boolean; sampl
   say(`\nRivulet is starting: chat page ${url}/, API ${url}/v1, WebSocket ${url.replace('http', 'ws')}/v1/ws.`);
   say(`Processes: ${processes.map((entry) => entry.name).join(', ')}. Ctrl-C stops them.\n`);
   if (options.sample !== false) {
-    void ingestSampleCorpus(config, url, () => stopping).catch((error: unknown) => warn(`sample corpus not ingested: ${(error as Error).message}`));
+    void ingestSampleCorpus(config, url, () => stopping, sampleIngest.signal).catch((error: unknown) => warn(`sample corpus not ingested: ${(error as Error).message}`));
   }
 
   return new Promise<number>((resolve) => {
     const stop = (signal: NodeJS.Signals): void => {
       if (stopping) return;
       stopping = true;
+      sampleIngest.abort();
       say(`\n${signal}: stopping ${processes.length} processes…`);
       const exits = processes.map(
         (entry) =>
