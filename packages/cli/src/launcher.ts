@@ -89,8 +89,11 @@ export const startPipeline = async ({ processes = ['ingress', 'ingestion', 'embe
       env: { ...process.env, ...shared, OPS_PORT: String(opsPort), ...(kind === 'ingress' ? { INGRESS_PORT: String(port) } : {}), ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.stdout.pipe(log);
-    child.stderr.pipe(log);
+    // Two sources into one file: neither may end it (pipe's default), or the other's last lines
+    // are written after the end (ERR_STREAM_WRITE_AFTER_END, unhandled); 'close' comes after both.
+    child.stdout.pipe(log, { end: false });
+    child.stderr.pipe(log, { end: false });
+    child.once('close', () => log.end());
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const opsUrl = `http://127.0.0.1:${port}`;
     running.set(name, { child, opsUrl, exited });
