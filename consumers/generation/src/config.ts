@@ -29,6 +29,10 @@ export const generationConfigSchema = withKafkaConsumer(
       description: 'How long a tenant\'s budgets (`rivulet budgets set`) are reused before being read from PostgreSQL again: a changed budget applies within this time.',
       schema: duration(), default: '5s',
     }),
+    REPLY_DELTA_INTERVAL: variable({
+      description: 'Least time between two reply-delta records of one answer: the text a model streams meanwhile leaves in one record (a model at 200 tokens/s sends ~4 tokens per record at 20ms, not one record per token). The first text, failover markers and the end of an answer never wait for it; 0 sends whenever no other send is in flight.',
+      schema: duration().refine((ms) => ms <= 1000, { message: 'expected at most 1s (text would stop streaming)' }), default: '20ms',
+    }),
     GENERATION_DATABASE_POOL_SIZE: variable({
       description: 'PostgreSQL connections of one generation process (history reads).',
       schema: integer({ min: 1, max: 200 }), default: '4',

@@ -127,3 +127,73 @@ test('deltas carry the handled event\'s traceparent, so they join the request\'s
   assert.equal(sent.find(({ key }) => key === 't1')?.headers?.traceparent, traceparent);
   assert.equal(sent.find(({ key }) => key === 't2')?.headers, undefined);
 });
+
+/** A sink that acknowledges every send at once (the interval, not the round trip, is what bounds the records). */
+const instantSink = () => {
+  const sends: Sent[][] = [];
+  return { sends, sink: { send: (events) => (sends.push([...events]), Promise.resolve()) } satisfies DeltaSink };
+};
+const contents = (sends: Sent[][]) => sends.flat().map((event) => event.value.payload.content);
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+test('with an interval, the first text goes at once and later tokens wait for it, coalesced into one record', async () => {
+  const { sink, sends } = instantSink();
+  let clock = 0;
+  const publisher = new DeltaPublisher(sink, { intervalMs: 40, now: () => clock });
+  const stream = publisher.open(options('i1'));
+  stream.start([]);
+  await settle();
+  stream.append('first');
+  await settle();
+  assert.deepEqual(contents(sends), ['', 'first'], 'sources, then the first text without waiting');
+  for (const token of [' a', ' b', ' c']) {
+    clock += 5;
+    stream.append(token);
+    await settle();
+  }
+  assert.deepEqual(contents(sends), ['', 'first'], 'tokens within the interval are held');
+  clock += 25;
+  await sleep(60);
+  assert.deepEqual(contents(sends), ['', 'first', ' a b c'], 'one record once the interval has passed');
+  clock += 100;
+  stream.append(' late');
+  await settle();
+  assert.deepEqual(contents(sends).at(-1), ' late', 'text after a quiet spell longer than the interval goes at once');
+  await stream.flush();
+  assert.deepEqual(sends.flat().map((event) => event.value.payload.seq), [0, 1, 2, 3], 'seq stays gap-free');
+});
+
+test('with an interval, flush sends held text at once: a fast answer ends without waiting', async () => {
+  const { sink, sends } = instantSink();
+  const publisher = new DeltaPublisher(sink, { intervalMs: 1000 });
+  const stream = publisher.open(options('i2'));
+  stream.append('one');
+  await settle();
+  stream.append(' two');
+  stream.append(' three');
+  const started = performance.now();
+  await stream.flush();
+  assert.ok(performance.now() - started < 200, 'flush did not wait for the 1 s interval');
+  assert.deepEqual(contents(sends), ['one', ' two three']);
+});
+
+test('with an interval, a failover marker and text past the size bound leave at once', async () => {
+  const { sink, sends } = instantSink();
+  const publisher = new DeltaPublisher(sink, { intervalMs: 1000, sizeBound: 10 });
+  const stream = publisher.open(options('i3'));
+  stream.append('start');
+  await settle();
+  stream.append('abc');
+  await settle();
+  assert.deepEqual(contents(sends), ['start']);
+  stream.append('defghijkl');
+  await settle();
+  assert.deepEqual(contents(sends), ['start', 'abcdefghijkl'], '12 pending characters passed the bound of 10');
+  stream.append('xy');
+  stream.failover({ from: 'a', to: 'b', reason: 'stalled', afterOutput: true });
+  await settle();
+  const last = sends.at(-1)!.map((event) => event.value.payload);
+  assert.deepEqual(last.map(({ content, failover }) => [content, failover?.to ?? null]), [['xy', null], ['', 'b']], 'the held text, then the marker');
+  await stream.flush();
+});
