@@ -64,6 +64,13 @@ export class MessageProcessor<Events extends EventMap> {
       instrumentation.messageHandled({ group, topic, partition, eventType: 'tombstone', outcome: 'skipped', durationSeconds: seconds(), attempts: 0 });
       return 'done';
     }
+    // A type this worker does not take, as its producer named it: skipped without decoding (the
+    // persistence worker reads every reply-delta of the replies topic only to pass over it).
+    const namedType = headers[HEADERS.eventType];
+    if (this.options.eventTypes && namedType !== undefined && !this.options.eventTypes.includes(namedType)) {
+      instrumentation.messageHandled({ group, topic, partition, eventType: namedType, outcome: 'skipped', durationSeconds: seconds(), attempts: 0 });
+      return 'done';
+    }
     const decoded = await this.decodeWithRetry(message, signal);
     if (decoded === 'abandoned') return 'abandoned';
     if ('error' in decoded) {

@@ -127,6 +127,33 @@ test('garbage and unknown schema ids on a consumed topic are dead-lettered, a to
   assert.equal(output.length, 1, 'nor handed to the handler');
 });
 
+test('a record whose event-type header names a type the worker does not take is skipped before decoding; one it takes is still checked', async () => {
+  const harness = await setup();
+  await startWorker(harness, processed(harness) as Handler<TestEvents>, { eventTypes: ['thing-created'] });
+  const output = await harness.collect(harness.topics.output);
+  const deadLetters = await harness.collect(harness.topics.deadLetter);
+  const raw = harness.kafka.producer();
+  await raw.connect();
+  cleanups.push(() => raw.disconnect());
+  await raw.send({
+    topic: harness.topics.input,
+    messages: [
+      // Not Avro at all: were it decoded, it would be dead-lettered as decode_failed.
+      { key: 's', value: Buffer.from('never decoded'), headers: { [HEADERS.eventType]: 'thing-processed' } },
+      // Named as a type the worker takes: decoded, found broken, dead-lettered.
+      { key: 's', value: Buffer.from('decoded and refused'), headers: { [HEADERS.eventType]: 'thing-created' } },
+    ],
+  });
+  await harness.producer.send([{ topic: harness.topics.input, type: 'thing-created', key: 's', value: thingCreated(6, 'taken') }]);
+
+  await waitFor(() => deadLetters.length === 1 && output.length === 1, { description: 'one dead letter and the taken event' });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(deadLetters.length, 1, 'the skipped record was not decoded (it would have been a second dead letter)');
+  assert.ok(deadLetters[0]!.message.value?.includes('decoded and refused'), 'the dead letter is the record named thing-created');
+  assert.equal(deadLetters[0]!.message.headers?.[HEADERS.deadLetter.reason]?.toString(), 'decode_failed');
+  assert.equal(output.length, 1);
+});
+
 test('events with the same key are handled in order while other keys run concurrently', async () => {
   const harness = await setup();
   const seen = new Map<string, number[]>();

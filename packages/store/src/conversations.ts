@@ -154,6 +154,21 @@ const conversationList = (userFilter: string): string => `
    ORDER BY c.updated_at DESC, c.id DESC
    LIMIT $2`;
 
+/**
+ * Creates a conversation row when missing (a replay into an empty database), keeping what the
+ * ingress wrote; widens its time span to the message's. SQL expressions for tenant, id, user,
+ * model and the message's time.
+ */
+const TOUCH_CONVERSATION = (tenant: string, id: string, user: string, model: string, at: string): string => `
+      INSERT INTO conversations (tenant_id, id, user_id, model, created_at, updated_at)
+      VALUES (${tenant}, ${id}, ${user}, ${model}, ${at}, ${at})
+      ON CONFLICT (tenant_id, id) DO UPDATE SET
+        user_id = COALESCE(conversations.user_id, EXCLUDED.user_id),
+        model = COALESCE(conversations.model, EXCLUDED.model),
+        created_at = LEAST(conversations.created_at, EXCLUDED.created_at),
+        updated_at = GREATEST(conversations.updated_at, EXCLUDED.updated_at)
+      RETURNING 1`;
+
 const conversationQueries = {
   createConversation: `
     INSERT INTO conversations (tenant_id, id, user_id, title, model, metadata, created_at, updated_at)
@@ -168,18 +183,16 @@ const conversationQueries = {
     RETURNING (xmax = 0) AS created`,
   conversationExists: `SELECT EXISTS (SELECT 1 FROM conversations WHERE tenant_id = $1 AND id = $2) AS "exists"`,
   /** Creates the row when missing (a replay into an empty database); keeps what the ingress wrote. */
-  touchConversation: `
-    INSERT INTO conversations (tenant_id, id, user_id, model, created_at, updated_at)
-    VALUES ($1, $2, $3, $4, $5, $5)
-    ON CONFLICT (tenant_id, id) DO UPDATE SET
-      user_id = COALESCE(conversations.user_id, EXCLUDED.user_id),
-      model = COALESCE(conversations.model, EXCLUDED.model),
-      created_at = LEAST(conversations.created_at, EXCLUDED.created_at),
-      updated_at = GREATEST(conversations.updated_at, EXCLUDED.updated_at)`,
+  // One statement per stored message (the conversation row, the message, and for an answer the
+  // question's prompt tokens), so storing one costs three round trips with BEGIN and COMMIT. The
+  // conversation is written by a data-modifying CTE: the messages foreign key is checked at the
+  // end of the statement, when that row exists.
+  //
   // The question takes the prompt tokens from an answer stored before it, and is never later than
   // it (clocks of the ingress and the generation worker may disagree by a little).
   insertUserMessage: `
-    WITH answer AS (
+    WITH conversation AS (${TOUCH_CONVERSATION('$1', '$3', '$8', '$9', '$7')}),
+    answer AS (
       SELECT created_at, (metadata #>> '{usage,inputTokens}')::int AS input_tokens
         FROM messages WHERE tenant_id = $1 AND request_id = $4 AND role = 'assistant'
     )
@@ -188,15 +201,21 @@ const conversationQueries = {
            LEAST($7::timestamptz, COALESCE((SELECT created_at FROM answer), $7::timestamptz))
     ON CONFLICT DO NOTHING
     RETURNING id, tokens`,
-  // The answer is never earlier than its question.
+  // The answer is never earlier than its question; the question gets its prompt tokens ($9) when the answer is new.
   insertAssistantMessage: `
-    INSERT INTO messages (tenant_id, id, conversation_id, request_id, role, content, tokens, metadata, created_at)
-    SELECT $1::text, $2::text, $3::text, $4::text, 'assistant', $5::text, $6::int, $7::jsonb,
-           GREATEST($8::timestamptz, COALESCE((SELECT created_at FROM messages WHERE tenant_id = $1 AND request_id = $4 AND role = 'user'), $8::timestamptz))
-    ON CONFLICT DO NOTHING
-    RETURNING id, tokens`,
-  setQuestionTokens: `
-    UPDATE messages SET tokens = $3 WHERE tenant_id = $1 AND request_id = $2 AND role = 'user' AND tokens <> $3`,
+    WITH conversation AS (${TOUCH_CONVERSATION('$1', '$3', 'NULL', '$10', '$8')}),
+    inserted AS (
+      INSERT INTO messages (tenant_id, id, conversation_id, request_id, role, content, tokens, metadata, created_at)
+      SELECT $1::text, $2::text, $3::text, $4::text, 'assistant', $5::text, $6::int, $7::jsonb,
+             GREATEST($8::timestamptz, COALESCE((SELECT created_at FROM messages WHERE tenant_id = $1 AND request_id = $4 AND role = 'user'), $8::timestamptz))
+      ON CONFLICT DO NOTHING
+      RETURNING id, tokens
+    ),
+    question AS (
+      UPDATE messages SET tokens = $9::int
+       WHERE tenant_id = $1 AND request_id = $4 AND role = 'user' AND tokens <> $9::int AND EXISTS (SELECT 1 FROM inserted)
+    )
+    SELECT id, tokens FROM inserted`,
   storedMessage: `SELECT id, tokens FROM messages WHERE tenant_id = $1 AND request_id = $2 AND role = $3`,
   listMessages: `
     SELECT id, role, content, created_at AS "createdAt", tokens, metadata FROM messages
@@ -269,32 +288,37 @@ const alreadyStored = async (client: PoolClient, tenantId: string, requestId: st
   return { ...row, inserted: false };
 };
 
+/**
+ * The question and the answer of one request are stored one after the other: each statement
+ * reads the other's row (the answer's prompt tokens, the question's time), which a concurrent
+ * transaction's snapshot would not show yet.
+ */
+const messageLock = ({ tenantId, requestId }: { tenantId: string; requestId: string }): string => `message:${tenantId}:${requestId}`;
+
 /** Stores a request's question (idempotent: one per request), creating the conversation when missing. */
 export const insertUserMessage = (pool: Pool, message: UserMessageInput): Promise<PersistedMessage> =>
   withTenant(pool, message.tenantId, async (client) => {
     const { tenantId, conversationId, requestId } = message;
     const createdAt = asDate(message.createdAt);
     const id = userMessageId(requestId);
-    await run(client, 'touchConversation', [tenantId, conversationId, message.userId ?? null, message.model ?? null, createdAt]);
     const row = (await run<{ id: string; tokens: number }>(client, 'insertUserMessage', [
-      tenantId, id, conversationId, requestId, message.content, json(message.metadata), createdAt,
+      tenantId, id, conversationId, requestId, message.content, json(message.metadata), createdAt, message.userId ?? null, message.model ?? null,
     ])).rows[0];
     return row ? { ...row, inserted: true } : alreadyStored(client, tenantId, requestId, 'user', id);
-  });
+  }, { serializeOn: messageLock(message) });
 
 /** Stores a request's answer (idempotent: one per request), creating the conversation when missing. */
 export const insertAssistantMessage = (pool: Pool, message: AssistantMessageInput): Promise<PersistedMessage> =>
   withTenant(pool, message.tenantId, async (client) => {
     const { tenantId, conversationId, requestId, usage } = message;
     const createdAt = asDate(message.createdAt);
-    await run(client, 'touchConversation', [tenantId, conversationId, null, message.model ?? null, createdAt]);
     const row = (await run<{ id: string; tokens: number }>(client, 'insertAssistantMessage', [
       tenantId, message.messageId, conversationId, requestId, message.content, usage.outputTokens, json({ ...message.metadata, usage }), createdAt,
+      usage.inputTokens, message.model ?? null,
     ])).rows[0];
     if (!row) return alreadyStored(client, tenantId, requestId, 'assistant', message.messageId);
-    await run(client, 'setQuestionTokens', [tenantId, requestId, usage.inputTokens]);
     return { ...row, inserted: true };
-  });
+  }, { serializeOn: messageLock(message) });
 
 /** Every message of a conversation, oldest first (questions before answers on a tie). */
 export const listMessages = async (pool: Pool, tenantId: string, conversationId: string): Promise<ConversationMessage[]> => {

@@ -13,16 +13,30 @@ const required = (name: string, value: string): string => {
   return value;
 };
 
+/** The class (first key) of withTenant's `serializeOn` locks: two-key advisory locks, a key space apart from single-key ones such as the cleanup's. */
+const SERIALIZE_LOCK_CLASS = 0x5256;
+
+export interface TenantTransactionOptions {
+  /**
+   * Transactions given the same key run one after another: the second waits in its first round
+   * trip (a transaction-scoped advisory lock taken with BEGIN) until the first has committed, so
+   * its statements see what the first wrote. For writes that read each other's rows in one
+   * statement (the question and the answer of one request), where a row lock would come too late.
+   */
+  serializeOn?: string;
+}
+
 /**
  * Runs `work` in one transaction in which the tenant tables (documents, chunks, pending_chunks,
  * conversations, messages) hold only `tenantId`'s rows, and refuse to store another tenant's.
  * Queries keep their own `tenant_id = $1` as well (indexes, and a second line of defence).
- * Costs no extra round trip: the tenant is set in the same message as BEGIN.
+ * Costs no extra round trip: the tenant (and the `serializeOn` lock) is set in the same message as BEGIN.
  */
-export const withTenant = async <T>(pool: Pool, tenantId: string, work: (client: PoolClient) => Promise<T>): Promise<T> => {
+export const withTenant = async <T>(pool: Pool, tenantId: string, work: (client: PoolClient) => Promise<T>, options: TenantTransactionOptions = {}): Promise<T> => {
   required('tenantId', tenantId);
-  // A literal, not a parameter, so that it travels with BEGIN; escapeLiteral quotes any string.
-  return transaction(pool, (client) => `BEGIN; SELECT set_config('${TENANT_SETTING}', ${client.escapeLiteral(tenantId)}, true)`, work);
+  // Literals, not parameters, so that they travel with BEGIN; escapeLiteral quotes any string.
+  return transaction(pool, (client) => `BEGIN; SELECT set_config('${TENANT_SETTING}', ${client.escapeLiteral(tenantId)}, true)${
+    options.serializeOn === undefined ? '' : `; SELECT pg_advisory_xact_lock(${SERIALIZE_LOCK_CLASS}, hashtext(${client.escapeLiteral(options.serializeOn)}))`}`, work);
 };
 
 /**
