@@ -70,6 +70,12 @@ export interface GenerationDependencies {
   now?: () => number;
 }
 
+type Standing = { tier: string | null; ratio: number | null };
+const NO_STANDING: Standing = { tier: null, ratio: null };
+type Planned = { ok: true; routerModel: string; maxOutputTokens: number; prompt: ReturnType<typeof buildPrompt> };
+type Plan = Planned | { ok: false; error: ProviderError };
+type Reserved = { decision: BudgetDecision } | { error: unknown };
+
 const silentObserver: GenerationObserver = {
   started: () => () => undefined, settleFailed: () => undefined, standingFailed: () => undefined, providerFailed: () => undefined,
 };
@@ -98,30 +104,68 @@ export const createGenerationHandler = (dependencies: GenerationDependencies): H
     const attemptId = randomUUID();
     const apiKeyId = request.apiKeyId === '' ? null : request.apiKeyId;
     const outputs = createReplyOutputs({ event, attemptId, now });
-    // Independent round trips, at once: the attempt marker, the cancel check, the history (none for a new conversation), the budget standing for `auto`.
+
+    /** The router model, the prompt and its sources; or the ending when the model is refused. */
+    const plan = (turns: ChatMessage[], standing: Standing): Plan => {
+      let routerModel: string;
+      try {
+        routerModel = router.resolveModel({
+          model: request.model, messages: [{ role: 'user', content: request.message }],
+          autoContext: { tenantTier: standing.tier, budgetRemainingRatio: standing.ratio },
+        }).model;
+      } catch (error) {
+        if (error instanceof ProviderError) return { ok: false, error };
+        throw error;
+      }
+      const contextTokens = router.contextTokens(routerModel);
+      const maxOutputTokens = Math.min(request.maxOutputTokens ?? defaultMaxOutputTokens, Math.floor(contextTokens / 2));
+      const prompt = buildPrompt({
+        question: request.message, chunks, rag: request.rag, history: turns, countTokens: (text) => router.countTokens(text, routerModel),
+        promptTokenBudget: contextTokens - maxOutputTokens, historyTokenBudget,
+      });
+      return { ok: true, routerModel, maxOutputTokens, prompt };
+    };
+    // Reserve before any provider is called: the prompt as counted plus the most the answer may take. Never rejects.
+    const reserve = ({ routerModel, prompt, maxOutputTokens }: Planned): Promise<Reserved> => budget.reserve({
+      requestId: request.requestId, attemptId, tenantId: event.tenantId, apiKeyId, model: routerModel, estimateTokens: prompt.tokens + maxOutputTokens,
+    }).then((decision) => ({ decision }), (error: unknown) => ({ error }));
+
+    // Earlier turns known without a round trip: in the request, or none for a conversation the ingress created for it.
+    const knownTurns: ChatMessage[] | undefined = request.history.length > 0
+      ? request.history.map(({ role, content: text }) => ({ role: role as ChatMessage['role'], content: text }))
+      : request.newConversation ? [] : undefined;
+    // Only an `auto` policy weighs the budget and the tier: without one, no round trip for them.
+    const weighsStanding = request.model === 'auto' && router.config.auto !== undefined;
+    // When the prompt needs neither, it is built now and the budget reserved beside the other round trips.
+    const early = knownTurns !== undefined && !weighsStanding ? plan(knownTurns, NO_STANDING) : undefined;
+    const earlyReserve = early?.ok ? reserve(early) : undefined;
+
+    // Independent round trips, at once: the attempt marker, the cancel check, the history, the budget standing for `auto`.
     const watching = cancellation.watch(request.requestId);
     let firstAttempt: boolean;
     let turns: ChatMessage[];
-    let standing: { tier: string | null; ratio: number | null };
+    let standing: Standing;
     try {
       [firstAttempt, turns, standing] = await Promise.all([
         attempts.begin(request.requestId, attemptId),
-        request.history.length > 0
-          ? Promise.resolve(request.history.map(({ role, content: text }) => ({ role: role as ChatMessage['role'], content: text })))
-          // A conversation the ingress created for this very request has no earlier turns to read.
-          : request.newConversation
-            ? Promise.resolve([])
-            : history.load({ tenantId: event.tenantId, conversationId: request.conversationId, requestId: request.requestId, acceptedAt: outputs.acceptedAt }),
-        // Only an `auto` policy weighs the budget and the tier: without one, no round trip for them.
-        request.model === 'auto' && router.config.auto !== undefined
+        knownTurns !== undefined
+          ? Promise.resolve(knownTurns)
+          : history.load({ tenantId: event.tenantId, conversationId: request.conversationId, requestId: request.requestId, acceptedAt: outputs.acceptedAt }),
+        weighsStanding
           ? budget.standing(event.tenantId, apiKeyId).catch((error: unknown) => {
             observer.standingFailed(request.requestId, error, traceIdOf(context.traceparent));
-            return { tier: null, ratio: null };
+            return NO_STANDING;
           })
-          : Promise.resolve({ tier: null, ratio: null }),
+          : Promise.resolve(NO_STANDING),
       ]);
     } catch (error) {
       await watching.then((watch) => watch.release(), () => undefined);
+      // A hold taken beside the failed lookups is given back at once rather than left to lapse.
+      const held = await earlyReserve;
+      if (held && 'decision' in held && held.decision.ok) {
+        const released = await budget.settle(held.decision.reservation, 0);
+        if (!released.ok) observer.settleFailed(request.requestId, released.error, traceIdOf(context.traceparent));
+      }
       throw error;
     }
     const watch = await watching;
@@ -142,31 +186,14 @@ export const createGenerationHandler = (dependencies: GenerationDependencies): H
 
     let sources: Source[] = [];
     try {
-      let routerModel: string;
-      try {
-        routerModel = router.resolveModel({
-          model: request.model, messages: [{ role: 'user', content: request.message }],
-          autoContext: { tenantTier: standing.tier, budgetRemainingRatio: standing.ratio },
-        }).model;
-      } catch (error) {
-        if (error instanceof ProviderError) return outputs.end({ status: 'error', finishReason: 'error', error: providerErrorDetail(error), requestedModel: request.model }, sources);
-        throw error;
-      }
-      const contextTokens = router.contextTokens(routerModel);
-      const maxOutputTokens = Math.min(request.maxOutputTokens ?? defaultMaxOutputTokens, Math.floor(contextTokens / 2));
-      const prompt = buildPrompt({
-        question: request.message, chunks, rag: request.rag, history: turns, countTokens: (text) => router.countTokens(text, routerModel),
-        promptTokenBudget: contextTokens - maxOutputTokens, historyTokenBudget,
-      });
+      const planned = early ?? plan(turns, standing);
+      if (!planned.ok) return outputs.end({ status: 'error', finishReason: 'error', error: providerErrorDetail(planned.error), requestedModel: request.model }, sources);
+      const { routerModel, maxOutputTokens, prompt } = planned;
       sources = prompt.chunks.map(asSource);
 
-      // Reserve before any provider is called: the prompt as counted plus the most the answer may take.
-      let decision: BudgetDecision;
-      try {
-        decision = await budget.reserve({
-          requestId: request.requestId, attemptId, tenantId: event.tenantId, apiKeyId, model: routerModel, estimateTokens: prompt.tokens + maxOutputTokens,
-        });
-      } catch (error) {
+      const reserved = await (earlyReserve ?? reserve(planned));
+      if ('error' in reserved) {
+        const { error } = reserved;
         // Redis unreachable under the default `deny` policy: answer now rather than hold the request until its deadline.
         if (!(error instanceof BudgetError)) throw error;
         const unavailable = error.code === 'budget_unavailable';
@@ -175,6 +202,7 @@ export const createGenerationHandler = (dependencies: GenerationDependencies): H
           : { code: 'internal', message: `Token budgets could not be applied to this request; the generation log has the details under request id ${request.requestId}.`, retryable: false, retryAfterMs: null },
         }, sources);
       }
+      const { decision } = reserved;
       if (!decision.ok) {
         const { code, message, retryable, retryAfterMs } = decision.error;
         return outputs.end({ status: 'error', finishReason: 'error', error: { code, message, retryable, retryAfterMs }, requestedModel: routerModel }, sources);

@@ -132,6 +132,54 @@ test('a conversation the ingress created for this request reads no history: the 
   assert.equal(prompt.filter(({ role }) => role === 'user').length, 1, 'only the question');
 });
 
+/** A handler whose attempt marker resolves (or fails) only when the test says so; `order` records what happened when. */
+const gatedAttempts = (model: ChatModel) => {
+  const order: string[] = [];
+  let open!: (first: boolean) => void;
+  let fail!: (error: Error) => void;
+  const budget = budgetGate();
+  const handler = createGenerationHandler({
+    router: routerOver(model), defaultMaxOutputTokens: 256, historyTokenBudget: 1000,
+    budget: { ...budget.gate, reserve: (budgetRequest) => (order.push('reserve'), budget.gate.reserve(budgetRequest)) },
+    history: { load: () => (order.push('history'), Promise.resolve([])) },
+    cancellation: { watch: () => Promise.resolve({ signal: new AbortController().signal, release: () => undefined }) },
+    attempts: { begin: () => new Promise<boolean>((resolve, reject) => {
+      open = (first) => (order.push('attempt marked'), resolve(first));
+      fail = (error) => (order.push('attempt failed'), reject(error));
+    }) },
+    deltas: new DeltaPublisher({ send: () => Promise.resolve() }),
+  });
+  const tick = () => new Promise((resolve) => setImmediate(resolve));
+  return { handler, order, budget, open: (first = true) => open(first), fail: (error: Error) => fail(error), tick };
+};
+
+test('a new conversation reserves its budget beside the other round trips; one with history reserves after reading it', async () => {
+  const fresh = gatedAttempts(fakeModel(['Hi.']).model);
+  const answering = fresh.handler(request({ newConversation: true }), context());
+  await fresh.tick();
+  assert.deepEqual(fresh.order, ['reserve'], 'reserved while the attempt marker is still out');
+  fresh.open();
+  assert.equal(endOf(await answering).status, 'done');
+  assert.deepEqual(fresh.budget.reserved.length, 1, 'reserved once');
+
+  const continued = gatedAttempts(fakeModel(['Hi.']).model);
+  const later = continued.handler(request({ newConversation: false }), context());
+  await continued.tick();
+  assert.deepEqual(continued.order, ['history'], 'the prompt waits for the history, and so does the reservation');
+  continued.open();
+  assert.equal(endOf(await later).status, 'done');
+  assert.deepEqual(continued.order, ['history', 'attempt marked', 'reserve']);
+});
+
+test('a hold reserved beside lookups that then fail is given back at once, and the event fails to be retried', async () => {
+  const gated = gatedAttempts(fakeModel(['Hi.']).model);
+  const answering = gated.handler(request({ newConversation: true }), context());
+  await gated.tick();
+  gated.fail(new Error('redis went away'));
+  await assert.rejects(answering, /redis went away/);
+  assert.deepEqual(gated.budget.settled, [0], 'the reservation was settled with nothing used');
+});
+
 test('streams deltas to the request\'s partition and ends with the whole answer, its usage and sources, and records the usage', async () => {
   const fake = fakeModel(['Rivulet ', 'is ', 'an AI backend [1].']);
   const { handler, sent, budget } = setup(fake.model);
