@@ -7,8 +7,9 @@
 // 200 tokens/s gives ~4 tokens per record at 20 ms instead of one record per token, each of
 // which Kafka, the ingress and the persistence worker would otherwise handle. The first text of
 // a stream, failover markers and flush (the end of the answer) never wait for the interval, and
-// a stream whose pending text reaches `sizeBound` characters goes at once. One publisher serves
-// every stream of the process, so twenty streams share sends.
+// a stream whose pending text reaches `sizeBound` characters goes at once. The sources wait up to
+// one interval for the first text, so a fast model's answer starts with one record, not two. One
+// publisher serves every stream of the process, so twenty streams share sends.
 import { HEADERS, envelopeFrom } from '@rivulet/kafka';
 import { TOPICS, type EventRecords, type Source } from '@rivulet/schemas';
 import type { AnyOutgoingEvent } from '@rivulet/kafka';
@@ -32,7 +33,7 @@ export interface DeltaStreamOptions {
 
 /** One answer's stream. `append` never blocks; `flush` resolves when everything appended is acknowledged. */
 export interface DeltaStream {
-  /** Sends the sources at once (the seq 0 delta, empty content), before the model's first token. */
+  /** Sends the sources (the seq 0 delta) before any text: with the first text, or alone after one interval (at once when the interval is 0). */
   start(sources: readonly Source[]): void;
   append(text: string): void;
   /** Marks a failover of the model router: text appended before it and after it stay in separate deltas around the marker. */
@@ -95,7 +96,7 @@ export class DeltaPublisher {
       start: (sources) => {
         state.sources = sources;
         state.started = true;
-        this.mark(state);
+        this.holdSources(state);
       },
       append: (text) => {
         if (text.length === 0) return;
@@ -109,7 +110,8 @@ export class DeltaPublisher {
         this.mark(state);
       },
       flush: () => {
-        if (state.pending.length > 0) this.mark(state);
+        // Held text, or sources still waiting for the first text: everything leaves now.
+        if (state.pending.length > 0 || state.timer !== undefined) this.mark(state);
         return this.flushUntilClean(state);
       },
     };
@@ -122,21 +124,35 @@ export class DeltaPublisher {
     this.inFlight ??= this.drain();
   }
 
-  /** Text appended: marked now when it is the stream's first, its interval has passed or it is large; otherwise when the interval ends. */
-  private markWhenDue(state: StreamState): void {
-    if (this.dirty.has(state) || state.timer !== undefined) {
-      if (state.timer !== undefined && state.pending.length >= this.sizeBound) this.mark(state);
+  /**
+   * The sources (the seq 0 delta) wait up to one interval for the first text to travel with them:
+   * a model that answers at once sends one record, not two, and the sources record no longer
+   * competes with the model call for the CPU; a slow model's sources still leave after the interval.
+   */
+  private holdSources(state: StreamState): void {
+    if (this.intervalMs === 0) {
+      this.mark(state);
       return;
     }
+    this.schedule(state, this.intervalMs);
+  }
+
+  /** Text appended: marked now when it is the stream's first, its interval has passed or it is large; otherwise when the interval ends. */
+  private markWhenDue(state: StreamState): void {
+    if (this.dirty.has(state)) return;
     const wait = state.lastTextAt === undefined ? 0 : state.lastTextAt + this.intervalMs - this.now();
     if (wait <= 0 || state.pending.length >= this.sizeBound) {
       this.mark(state);
       return;
     }
+    if (state.timer === undefined) this.schedule(state, wait);
+  }
+
+  private schedule(state: StreamState, waitMs: number): void {
     state.timer = setTimeout(() => {
       state.timer = undefined;
-      if (state.pending.length > 0) this.mark(state);
-    }, Math.ceil(wait));
+      if (state.pending.length > 0 || (state.started && state.seq === 0)) this.mark(state);
+    }, Math.ceil(waitMs));
     // An abandoned stream's timer never holds the process open.
     state.timer.unref();
   }

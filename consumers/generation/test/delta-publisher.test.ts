@@ -142,26 +142,29 @@ test('with an interval, the first text goes at once and later tokens wait for it
   let clock = 0;
   const publisher = new DeltaPublisher(sink, { intervalMs: 40, now: () => clock });
   const stream = publisher.open(options('i1'));
-  stream.start([]);
+  stream.start([{ n: 1, documentId: 'd', chunkId: 'c', title: null, score: 0.9, snippet: 's' }]);
   await settle();
+  assert.deepEqual(contents(sends), [], 'the sources wait for the first text');
   stream.append('first');
   await settle();
-  assert.deepEqual(contents(sends), ['', 'first'], 'sources, then the first text without waiting');
+  assert.deepEqual(contents(sends), ['first'], 'the first text leaves at once, and the sources with it');
+  assert.equal(sends[0]![0]!.value.payload.seq, 0);
+  assert.equal(sends[0]![0]!.value.payload.sources?.length, 1);
   for (const token of [' a', ' b', ' c']) {
     clock += 5;
     stream.append(token);
     await settle();
   }
-  assert.deepEqual(contents(sends), ['', 'first'], 'tokens within the interval are held');
+  assert.deepEqual(contents(sends), ['first'], 'tokens within the interval are held');
   clock += 25;
   await sleep(60);
-  assert.deepEqual(contents(sends), ['', 'first', ' a b c'], 'one record once the interval has passed');
+  assert.deepEqual(contents(sends), ['first', ' a b c'], 'one record once the interval has passed');
   clock += 100;
   stream.append(' late');
   await settle();
   assert.deepEqual(contents(sends).at(-1), ' late', 'text after a quiet spell longer than the interval goes at once');
   await stream.flush();
-  assert.deepEqual(sends.flat().map((event) => event.value.payload.seq), [0, 1, 2, 3], 'seq stays gap-free');
+  assert.deepEqual(sends.flat().map((event) => event.value.payload.seq), [0, 1, 2], 'seq stays gap-free');
 });
 
 test('with an interval, flush sends held text at once: a fast answer ends without waiting', async () => {
@@ -196,4 +199,21 @@ test('with an interval, a failover marker and text past the size bound leave at 
   const last = sends.at(-1)!.map((event) => event.value.payload);
   assert.deepEqual(last.map(({ content, failover }) => [content, failover?.to ?? null]), [['xy', null], ['', 'b']], 'the held text, then the marker');
   await stream.flush();
+});
+
+test('with an interval, sources with no text yet leave alone once the interval has passed, or at once on flush', async () => {
+  const slow = instantSink();
+  const waiting = new DeltaPublisher(slow.sink, { intervalMs: 30 }).open(options('i4'));
+  waiting.start([]);
+  await sleep(10);
+  assert.equal(slow.sends.length, 0, 'held while the model has not answered yet');
+  await sleep(60);
+  assert.deepEqual(contents(slow.sends), [''], 'then the sources alone (a slow model still shows its sources early)');
+  assert.equal(slow.sends[0]![0]!.value.payload.sources?.length, 0);
+
+  const failing = instantSink();
+  const ended = new DeltaPublisher(failing.sink, { intervalMs: 1000 }).open(options('i5'));
+  ended.start([]);
+  await ended.flush();
+  assert.deepEqual(contents(failing.sends), [''], 'an answer that ends before any text (an error) still sends its sources, without waiting');
 });
