@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
+import type { Message } from 'kafkajs';
 import { HEADERS, NonRetriableError, RetriableError, Worker, envelopeFrom, type Handler, type WorkerOptions } from '../src/index.js';
 import { thingCreated, type TestEvents } from './support/catalog.js';
 import { uniqueName, waitFor } from './support/environment.js';
@@ -21,6 +22,14 @@ const startWorker = async (harness: Harness, handler: Handler<TestEvents>, optio
   cleanups.push(() => worker.stop());
   await worker.start();
   return worker;
+};
+
+/** Records as they are on the wire (not through EventProducer): garbage, nulls, hand-set headers. */
+const sendRaw = async (harness: Harness, messages: Message[]): Promise<void> => {
+  const raw = harness.kafka.producer();
+  await raw.connect();
+  cleanups.push(() => raw.disconnect());
+  await raw.send({ topic: harness.topics.input, messages });
 };
 
 const setup = async (): Promise<Harness> => {
@@ -107,17 +116,11 @@ test('garbage and unknown schema ids on a consumed topic are dead-lettered, a to
   await startWorker(harness, processed(harness) as Handler<TestEvents>);
   const output = await harness.collect(harness.topics.output);
   const deadLetters = await harness.collect(harness.topics.deadLetter);
-  const raw = harness.kafka.producer();
-  await raw.connect();
-  cleanups.push(() => raw.disconnect());
-  await raw.send({
-    topic: harness.topics.input,
-    messages: [
-      { key: 'g', value: Buffer.from('definitely not avro') },
-      { key: 'g', value: Buffer.from([0, 0x7f, 0xff, 0xff, 0xf1, 9, 9]) },
-      { key: 'g', value: null },
-    ],
-  });
+  await sendRaw(harness, [
+    { key: 'g', value: Buffer.from('definitely not avro') },
+    { key: 'g', value: Buffer.from([0, 0x7f, 0xff, 0xff, 0xf1, 9, 9]) },
+    { key: 'g', value: null },
+  ]);
   await harness.producer.send([{ topic: harness.topics.input, type: 'thing-created', key: 'g', value: thingCreated(5, 'good') }]);
 
   await waitFor(() => deadLetters.length === 2 && output.length === 1, { description: 'two dead letters and the good event' });
@@ -132,18 +135,12 @@ test('a record whose event-type header names a type the worker does not take is 
   await startWorker(harness, processed(harness) as Handler<TestEvents>, { eventTypes: ['thing-created'] });
   const output = await harness.collect(harness.topics.output);
   const deadLetters = await harness.collect(harness.topics.deadLetter);
-  const raw = harness.kafka.producer();
-  await raw.connect();
-  cleanups.push(() => raw.disconnect());
-  await raw.send({
-    topic: harness.topics.input,
-    messages: [
-      // Not Avro at all: were it decoded, it would be dead-lettered as decode_failed.
-      { key: 's', value: Buffer.from('never decoded'), headers: { [HEADERS.eventType]: 'thing-processed' } },
-      // Named as a type the worker takes: decoded, found broken, dead-lettered.
-      { key: 's', value: Buffer.from('decoded and refused'), headers: { [HEADERS.eventType]: 'thing-created' } },
-    ],
-  });
+  await sendRaw(harness, [
+    // Not Avro at all: were it decoded, it would be dead-lettered as decode_failed.
+    { key: 's', value: Buffer.from('never decoded'), headers: { [HEADERS.eventType]: 'thing-processed' } },
+    // Named as a type the worker takes: decoded, found broken, dead-lettered.
+    { key: 's', value: Buffer.from('decoded and refused'), headers: { [HEADERS.eventType]: 'thing-created' } },
+  ]);
   await harness.producer.send([{ topic: harness.topics.input, type: 'thing-created', key: 's', value: thingCreated(6, 'taken') }]);
 
   await waitFor(() => deadLetters.length === 1 && output.length === 1, { description: 'one dead letter and the taken event' });
