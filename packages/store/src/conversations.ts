@@ -186,7 +186,9 @@ const conversationQueries = {
   // One statement per stored message (the conversation row, the message, and for an answer the
   // question's prompt tokens), so storing one costs three round trips with BEGIN and COMMIT. The
   // conversation is written by a data-modifying CTE: the messages foreign key is checked at the
-  // end of the statement, when that row exists.
+  // end of the statement, when that row exists. The message is selected FROM that CTE (one row),
+  // so the conversation row is locked first, then messages, as the cleanup (FOR UPDATE SKIP
+  // LOCKED on the conversation, then its messages) takes them: an unread CTE would run last.
   //
   // The question takes the prompt tokens from an answer stored before it, and is never later than
   // it (clocks of the ingress and the generation worker may disagree by a little).
@@ -199,6 +201,7 @@ const conversationQueries = {
     INSERT INTO messages (tenant_id, id, conversation_id, request_id, role, content, tokens, metadata, created_at)
     SELECT $1::text, $2::text, $3::text, $4::text, 'user', $5::text, COALESCE((SELECT input_tokens FROM answer), 0), $6::jsonb,
            LEAST($7::timestamptz, COALESCE((SELECT created_at FROM answer), $7::timestamptz))
+      FROM conversation
     ON CONFLICT DO NOTHING
     RETURNING id, tokens`,
   // The answer is never earlier than its question; the question gets its prompt tokens ($9) when the answer is new.
@@ -208,6 +211,7 @@ const conversationQueries = {
       INSERT INTO messages (tenant_id, id, conversation_id, request_id, role, content, tokens, metadata, created_at)
       SELECT $1::text, $2::text, $3::text, $4::text, 'assistant', $5::text, $6::int, $7::jsonb,
              GREATEST($8::timestamptz, COALESCE((SELECT created_at FROM messages WHERE tenant_id = $1 AND request_id = $4 AND role = 'user'), $8::timestamptz))
+        FROM conversation
       ON CONFLICT DO NOTHING
       RETURNING id, tokens
     ),

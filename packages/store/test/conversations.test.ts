@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import {
   conversationExists, createConversation, createPool, insertAssistantMessage, insertUserMessage, listConversations, listMessages, loadHistory, migrate,
-  StoreError, titleFromQuestion, userMessageId, type AssistantMessageInput, type UserMessageInput,
+  StoreError, titleFromQuestion, userMessageId, withAllTenants, type AssistantMessageInput, type UserMessageInput,
 } from '../src/index.js';
 
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://rivulet:rivulet@127.0.0.1:5432/rivulet';
@@ -125,6 +125,25 @@ test('racing redeliveries of both events store exactly one question and one answ
   assert.equal(results.filter((result) => result.inserted).length, 2);
   const messages = await listMessages(pool, tenantId, 'c');
   assert.deepEqual(messages.map((message) => [message.id, message.tokens]), [['r1:user', 120], ['r1:assistant', 30]]);
+});
+
+test('an answer stored while the cleanup holds its conversation waits for it, never deadlocks: the conversation row is locked before any message', async () => {
+  const [tenantId, conversationId, requestId] = [tenant(), randomUUID(), randomUUID()];
+  await insertUserMessage(pool, question(tenantId, conversationId, requestId, T0));
+  let storing: Promise<unknown> | undefined;
+  // As the cleanup does (expired-conversations.ts): the conversation FOR UPDATE, then its messages.
+  await withAllTenants(pool, 'test: the cleanup lock order', async (client) => {
+    await client.query('SELECT id FROM conversations WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [tenantId, conversationId]);
+    storing = insertAssistantMessage(pool, answer(tenantId, conversationId, requestId, T0 + 1000)).then(() => 'stored', (error: unknown) => error);
+    // Long enough for the answer's statement to reach the conversation row (and, were the order
+    // reversed, to hold the question's row first: the delete below would then deadlock with it).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await client.query('DELETE FROM messages WHERE tenant_id = $1 AND conversation_id = $2', [tenantId, conversationId]);
+    await client.query('DELETE FROM conversations WHERE tenant_id = $1 AND id = $2', [tenantId, conversationId]);
+  });
+  assert.equal(await storing, 'stored', 'the answer waited for the cleanup and was then stored');
+  const rows = await listMessages(pool, tenantId, conversationId);
+  assert.deepEqual(rows.map(({ role }) => role), ['assistant'], 'the question went with the cleanup; the answer came after it');
 });
 
 test('history: earlier turns oldest first, without the request being answered, the most recent ones when limited', async () => {
