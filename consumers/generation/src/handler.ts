@@ -136,18 +136,24 @@ export const createGenerationHandler = (dependencies: GenerationDependencies): H
       : request.newConversation ? [] : undefined;
     // Only an `auto` policy weighs the budget and the tier: without one, no round trip for them.
     const weighsStanding = request.model === 'auto' && router.config.auto !== undefined;
-    // When the prompt needs neither, it is built now and the budget reserved beside the other round trips.
-    const early = knownTurns !== undefined && !weighsStanding ? plan(knownTurns, NO_STANDING) : undefined;
-    const earlyReserve = early?.ok ? reserve(early) : undefined;
-
     // Independent round trips, at once: the attempt marker, the cancel check, the history, the budget standing for `auto`.
+    // The two Redis calls leave first; the prompt is planned while they are out.
     const watching = cancellation.watch(request.requestId);
+    const marking = attempts.begin(request.requestId, attemptId);
+    // Awaited below; until then a rejection must not count as unhandled (planning may throw first).
+    marking.catch(() => undefined);
+    let earlyReserve: Promise<Reserved> | undefined;
+    let early: Plan | undefined;
     let firstAttempt: boolean;
     let turns: ChatMessage[];
     let standing: Standing;
+    let watch: CancellationWatch;
     try {
+      // When the prompt needs neither the history nor the standing, it is built now and the budget reserved beside the lookups.
+      early = knownTurns !== undefined && !weighsStanding ? plan(knownTurns, NO_STANDING) : undefined;
+      earlyReserve = early?.ok ? reserve(early) : undefined;
       [firstAttempt, turns, standing] = await Promise.all([
-        attempts.begin(request.requestId, attemptId),
+        marking,
         knownTurns !== undefined
           ? Promise.resolve(knownTurns)
           : history.load({ tenantId: event.tenantId, conversationId: request.conversationId, requestId: request.requestId, acceptedAt: outputs.acceptedAt }),
@@ -158,8 +164,9 @@ export const createGenerationHandler = (dependencies: GenerationDependencies): H
           })
           : Promise.resolve(NO_STANDING),
       ]);
+      watch = await watching;
     } catch (error) {
-      await watching.then((watch) => watch.release(), () => undefined);
+      await watching.then((opened) => opened.release(), () => undefined);
       // A hold taken beside the failed lookups is given back at once rather than left to lapse.
       const held = await earlyReserve;
       if (held && 'decision' in held && held.decision.ok) {
@@ -168,7 +175,6 @@ export const createGenerationHandler = (dependencies: GenerationDependencies): H
       }
       throw error;
     }
-    const watch = await watching;
     const ended = observer.started();
     const stream = deltas.open({
       tenantId: event.tenantId, correlationId: event.correlationId, requestId: request.requestId, attemptId,

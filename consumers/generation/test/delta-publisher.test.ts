@@ -140,7 +140,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 test('with an interval, the first text goes at once and later tokens wait for it, coalesced into one record', async () => {
   const { sink, sends } = instantSink();
   let clock = 0;
-  const publisher = new DeltaPublisher(sink, { intervalMs: 40, now: () => clock });
+  // The clock decides when text is due; the timer that sends held text is real (~185 ms here),
+  // long enough that a slow event loop cannot fire it before the "held" assertion.
+  const publisher = new DeltaPublisher(sink, { intervalMs: 200, now: () => clock });
   const stream = publisher.open(options('i1'));
   stream.start([{ n: 1, documentId: 'd', chunkId: 'c', title: null, score: 0.9, snippet: 's' }]);
   await settle();
@@ -156,10 +158,10 @@ test('with an interval, the first text goes at once and later tokens wait for it
     await settle();
   }
   assert.deepEqual(contents(sends), ['first'], 'tokens within the interval are held');
-  clock += 25;
-  await sleep(60);
+  clock += 185;
+  await sleep(300);
   assert.deepEqual(contents(sends), ['first', ' a b c'], 'one record once the interval has passed');
-  clock += 100;
+  clock += 500;
   stream.append(' late');
   await settle();
   assert.deepEqual(contents(sends).at(-1), ' late', 'text after a quiet spell longer than the interval goes at once');
@@ -203,11 +205,11 @@ test('with an interval, a failover marker and text past the size bound leave at 
 
 test('with an interval, sources with no text yet leave alone once the interval has passed, or at once on flush', async () => {
   const slow = instantSink();
-  const waiting = new DeltaPublisher(slow.sink, { intervalMs: 30 }).open(options('i4'));
+  const waiting = new DeltaPublisher(slow.sink, { intervalMs: 200 }).open(options('i4'));
   waiting.start([]);
-  await sleep(10);
+  await sleep(20);
   assert.equal(slow.sends.length, 0, 'held while the model has not answered yet');
-  await sleep(60);
+  await sleep(300);
   assert.deepEqual(contents(slow.sends), [''], 'then the sources alone (a slow model still shows its sources early)');
   assert.equal(slow.sends[0]![0]!.value.payload.sources?.length, 0);
 

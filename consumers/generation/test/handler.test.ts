@@ -180,6 +180,20 @@ test('a hold reserved beside lookups that then fail is given back at once, and t
   assert.deepEqual(gated.budget.settled, [0], 'the reservation was settled with nothing used');
 });
 
+test('a cancel check that fails after the other lookups succeeded also gives back the hold reserved beside them', async () => {
+  const budget = budgetGate();
+  const handler = createGenerationHandler({
+    router: routerOver(fakeModel(['Hi.']).model), defaultMaxOutputTokens: 256, historyTokenBudget: 1000, budget: budget.gate,
+    history: { load: () => Promise.resolve([]) },
+    cancellation: { watch: () => new Promise((_resolve, reject) => setTimeout(() => reject(new Error('redis EXISTS timed out')), 5)) },
+    attempts: { begin: () => Promise.resolve(true) },
+    deltas: new DeltaPublisher({ send: () => Promise.resolve() }),
+  });
+  await assert.rejects(handler(request({ newConversation: true }), context()), /EXISTS timed out/);
+  assert.equal(budget.reserved.length, 1);
+  assert.deepEqual(budget.settled, [0], 'the reservation was settled with nothing used');
+});
+
 test('streams deltas to the request\'s partition and ends with the whole answer, its usage and sources, and records the usage', async () => {
   const fake = fakeModel(['Rivulet ', 'is ', 'an AI backend [1].']);
   const { handler, sent, budget } = setup(fake.model);
