@@ -154,21 +154,20 @@ const gatedAttempts = (model: ChatModel) => {
 };
 
 test('a new conversation reserves its budget beside the other round trips; one with history reserves after reading it', async () => {
-  const fresh = gatedAttempts(fakeModel(['Hi.']).model);
-  const answering = fresh.handler(request({ newConversation: true }), context());
-  await fresh.tick();
-  assert.deepEqual(fresh.order, ['reserve'], 'reserved while the attempt marker is still out');
-  fresh.open();
-  assert.equal(endOf(await answering).status, 'done');
-  assert.deepEqual(fresh.budget.reserved.length, 1, 'reserved once');
-
-  const continued = gatedAttempts(fakeModel(['Hi.']).model);
-  const later = continued.handler(request({ newConversation: false }), context());
-  await continued.tick();
-  assert.deepEqual(continued.order, ['history'], 'the prompt waits for the history, and so does the reservation');
-  continued.open();
-  assert.equal(endOf(await later).status, 'done');
-  assert.deepEqual(continued.order, ['history', 'attempt marked', 'reserve']);
+  const cases = [
+    { newConversation: true, whileMarking: ['reserve'], atEnd: ['reserve', 'attempt marked'], why: 'reserved while the attempt marker is still out' },
+    { newConversation: false, whileMarking: ['history'], atEnd: ['history', 'attempt marked', 'reserve'], why: 'the prompt waits for the history, and so does the reservation' },
+  ];
+  for (const { newConversation, whileMarking, atEnd, why } of cases) {
+    const gated = gatedAttempts(fakeModel(['Hi.']).model);
+    const answering = gated.handler(request({ newConversation }), context());
+    await gated.tick();
+    assert.deepEqual(gated.order, whileMarking, why);
+    gated.open();
+    assert.equal(endOf(await answering).status, 'done');
+    assert.deepEqual(gated.order, atEnd);
+    assert.equal(gated.budget.reserved.length, 1, 'reserved once');
+  }
 });
 
 test('a hold reserved beside lookups that then fail is given back at once, and the event fails to be retried', async () => {
