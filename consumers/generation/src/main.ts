@@ -6,7 +6,7 @@ import {
 import { TOPICS } from '@rivulet/schemas';
 import { createService } from '@rivulet/service';
 import { createPool, migrate } from '@rivulet/store';
-import { createBudgetPolicy, createBudgetRedis, createCachedBudgetRules, createRedisBudgetLedger, storeBudgetRules } from './budget/index.js';
+import { createBudgetPolicy, createBudgetRedis, createCachedBudgetRules, createRedisBudgetLedger, createRedisClock, storeBudgetRules } from './budget/index.js';
 import { generationConfigSchema } from './config.js';
 import { DeltaPublisher } from './delta-publisher.js';
 import { createGenerationHandler, type BudgetGate } from './handler.js';
@@ -36,6 +36,11 @@ export const runGeneration = async (env: NodeJS.ProcessEnv = process.env): Promi
     const redis = createBudgetRedis(config.REDIS_URL, { onError: (error) => service.logger.debug({ err: error }, 'redis (budgets, breakers) connection error') });
     service.onStop({ stop: () => Promise.resolve(redis.disconnect()) });
     await redis.connect().catch((error: unknown) => service.logger.warn({ err: error }, 'redis unreachable at start; budgets follow BUDGET_REDIS_DOWN until it returns'));
+    // Budget periods on Redis's clock, not this machine's (a skewed worker must not charge another day).
+    const clock = createRedisClock({ redis, onError: (error) => service.logger.debug({ err: error }, 'redis clock sync failed; the last offset stays') });
+    await clock.sync().catch((error: unknown) => service.logger.warn({ err: error }, 'redis clock not synced at start; budget periods use this machine\'s clock until it is'));
+    clock.start();
+    service.onStop(clock);
 
     const routerConfig: RouterConfig = config.CHAT_ROUTER_CONFIG === undefined
       ? routerConfigFromSingleProvider(config)
@@ -64,7 +69,9 @@ export const runGeneration = async (env: NodeJS.ProcessEnv = process.env): Promi
     }, 'model router ready');
 
     const rules = createCachedBudgetRules({ load: storeBudgetRules(pool), ttlMs: config.BUDGET_RULES_CACHE });
-    const policy = createBudgetPolicy({ ledger: createRedisBudgetLedger({ redis, prefix: config.KAFKA_TOPIC_PREFIX }), rules, onRedisDown: config.BUDGET_REDIS_DOWN });
+    const policy = createBudgetPolicy({
+      ledger: createRedisBudgetLedger({ redis, prefix: config.KAFKA_TOPIC_PREFIX, now: clock.now }), rules, onRedisDown: config.BUDGET_REDIS_DOWN, now: clock.now,
+    });
     const budget: BudgetGate = {
       reserve: (request) => policy.reserve(request),
       settle: (reservation, tokens) => policy.settle(reservation, tokens),

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, test } from 'node:test';
 import type { Redis } from 'ioredis';
+import { waitFor } from '@rivulet/service';
 import { BudgetError, counterKeys, createBudgetRedis, createRedisBudgetLedger, reservationKey, type BudgetCounter } from '../src/budget/index.js';
 import { closedPort, connectRedis, counter, keysUnder, removeKeys, uniquePrefix } from './support/budget-redis.js';
 
@@ -71,20 +72,48 @@ test('reserve and settle are idempotent per reservation id, also when sent at on
   assert.deepEqual(await usedOf(ledger, [budget]), [100]);
 });
 
-test('an unsettled hold expires and is purged; settling it late still charges the use', async () => {
-  const { ledger, clock } = ledgerWithClock();
+test('an unsettled hold expires on Redis\'s clock and is purged; settling it late still charges the use', async () => {
+  const { ledger } = ledgerWithClock();
   const budget = counter('tenant:t:model:*:day', 1000);
+  const reservedAt = Date.now();
   assert.equal((await ledger.reserve({ reservationId: 'crashed', counters: [budget], tokens: 600, ttlMs: 1000 })).ok, true);
   assert.equal((await ledger.reserve({ reservationId: 'waiting', counters: [budget], tokens: 600, ttlMs: 1000 })).ok, false);
-  clock.now += 999;
-  assert.deepEqual(await usedOf(ledger, [budget]), [600], 'still held just before its expiry');
-  clock.now += 1;
-  assert.deepEqual(await usedOf(ledger, [budget]), [0], 'purged at its expiry');
+  assert.deepEqual(await usedOf(ledger, [budget]), [600], 'held before its expiry');
+  await waitFor(async () => (await usedOf(ledger, [budget]))[0] === 0, { timeoutMs: 5000, description: 'the expired hold is purged' });
+  assert.ok(Date.now() - reservedAt >= 990, 'not purged before its ttl');
   assert.equal((await ledger.reserve({ reservationId: 'waiting', counters: [budget], tokens: 600, ttlMs: 60_000 })).ok, true);
   assert.equal(await ledger.settle({ reservationId: 'crashed', tokens: 100 }), 'expired');
   assert.deepEqual(await usedOf(ledger, [budget]), [700], 'the late use is charged; the live hold is untouched');
   assert.equal(await ledger.settle({ reservationId: 'waiting', tokens: 600 }), 'settled');
   assert.deepEqual(await usedOf(ledger, [budget]), [700], 'its hold replaced by the same use');
+});
+
+const DAYS = 24 * 60 * 60 * 1000;
+
+test('a worker whose clock is days behind Redis\'s keeps its counts: key lifetimes are durations, not instants of its clock', async () => {
+  const { ledger, prefix, clock } = ledgerWithClock(Date.now() - 3 * DAYS);
+  const budget = counter('tenant:t:model:*:day', 1000, { expiresAt: clock.now + 60 * 60 * 1000 });
+  assert.deepEqual(await ledger.reserve({ reservationId: 'r1', counters: [budget], tokens: 400, ttlMs: 60_000 }), { ok: true });
+  assert.equal(await ledger.settle({ reservationId: 'r1', tokens: 300 }), 'settled');
+  assert.deepEqual(await usedOf(ledger, [budget]), [300], 'the spend is still counted');
+  const ttl = await redis.pttl(counterKeys(prefix, budget)[0]);
+  assert.ok(Math.abs(ttl - (60 * 60 * 1000 + DAYS)) < 5000, `the count lives its period's rest plus a day on Redis's clock (${ttl} ms)`);
+});
+
+test('hold expiries are Redis\'s: a worker whose clock runs ahead does not drop another\'s hold, one behind does not keep its own', async () => {
+  const prefix = uniquePrefix();
+  prefixes.push(prefix);
+  const budget = counter('tenant:t:model:*:day', 1000);
+  const onTime = createRedisBudgetLedger({ redis, prefix });
+  const ahead = createRedisBudgetLedger({ redis, prefix, now: () => Date.now() + 2 * 60 * 60 * 1000 });
+  const behind = createRedisBudgetLedger({ redis, prefix, now: () => Date.now() - 2 * 60 * 60 * 1000 });
+  assert.equal((await onTime.reserve({ reservationId: 'live', counters: [budget], tokens: 600, ttlMs: 60_000 })).ok, true);
+  assert.equal((await ahead.reserve({ reservationId: 'ahead', counters: [budget], tokens: 600, ttlMs: 60_000 })).ok, false, 'the live hold still counts');
+  assert.equal(await onTime.release({ reservationId: 'live' }), 'settled');
+  const reservedAt = Date.now();
+  assert.equal((await behind.reserve({ reservationId: 'crashed', counters: [budget], tokens: 600, ttlMs: 1000 })).ok, true);
+  await waitFor(async () => (await usedOf(behind, [budget]))[0] === 0, { timeoutMs: 5000, description: 'a hold lapses after its ttl, whatever the clock of the worker that took it' });
+  assert.ok(Date.now() - reservedAt < 4000);
 });
 
 test('settling an unknown reservation charges the counters given, or nothing without them', async () => {

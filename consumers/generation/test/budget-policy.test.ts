@@ -4,7 +4,7 @@ import { after, afterEach, before, test } from 'node:test';
 import type { Redis } from 'ioredis';
 import type { BudgetRules } from '@rivulet/store';
 import {
-  BudgetError, budgetCounters, createBudgetPolicy, createBudgetRedis, createRedisBudgetLedger, periodWindow, type BudgetLedger, type BudgetRequest,
+  BudgetError, budgetCounters, createBudgetPolicy, createBudgetRedis, createRedisBudgetLedger, createRedisClock, periodWindow, type BudgetLedger, type BudgetRequest,
 } from '../src/budget/index.js';
 import { closedPort, connectRedis, removeKeys, uniquePrefix } from './support/budget-redis.js';
 
@@ -21,6 +21,8 @@ after(() => {
   redis.disconnect();
 });
 
+// A fixed calendar date: the ledger sends Redis key lifetimes as durations from its own clock and
+// holds expire on Redis's TIME, so the test's clock may stand on any date, past or future.
 const LATE_EVENING = Date.parse('2026-11-26T23:59:00.000Z');
 const NEXT_MORNING = Date.parse('2026-11-27T00:00:30.000Z');
 
@@ -146,4 +148,23 @@ test('Redis down: reserve rejects with budget_unavailable by default; under allo
   } finally {
     down.disconnect();
   }
+});
+
+test('a worker days off Redis\'s clock counts in Redis\'s day, the one every other worker counts in', async () => {
+  const budgetRules = rules({ budgets: [{ model: '*', period: 'day', tokens: 1000 }] });
+  const prefix = uniquePrefix();
+  prefixes.push(prefix);
+  const onTime = createBudgetPolicy({ ledger: createRedisBudgetLedger({ redis, prefix }), rules: () => Promise.resolve(budgetRules) });
+  for (const skewMs of [-3 * 86_400_000, 3 * 86_400_000]) {
+    const clock = createRedisClock({ redis, localNow: () => Date.now() + skewMs });
+    await clock.sync();
+    const skewed = createBudgetPolicy({ ledger: createRedisBudgetLedger({ redis, prefix, now: clock.now }), rules: () => Promise.resolve(budgetRules), now: clock.now });
+    const decision = await skewed.reserve(request({ attemptId: `skew-${skewMs}`, estimateTokens: 100 }));
+    assert.ok(decision.ok);
+    const [seconds] = await redis.time();
+    assert.equal(decision.reservation.counters[0]!.periodKey, periodWindow('day', Number(seconds) * 1000).key, 'the period of Redis\'s clock');
+    assert.deepEqual(await skewed.settle(decision.reservation, 100), { ok: true, status: 'settled' });
+  }
+  const standing = await onTime.remaining(request());
+  assert.equal(standing.counters[0]!.used, 200, 'both skewed workers\' spend is in the day an on-time worker reads');
 });

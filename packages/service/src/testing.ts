@@ -13,11 +13,11 @@ export const environment = {
 /** A name no other test (or earlier run) uses. */
 export const uniqueName = (prefix: string): string => `${prefix}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 
-/** Polls `probe` until it returns a truthy value; fails with `description` after `timeoutMs`. */
-export const waitFor = async <T>(probe: () => T, { timeoutMs = 30_000, description = 'condition' } = {}): Promise<NonNullable<T>> => {
+/** Polls `probe` (which may be async) until it gives a truthy value; fails with `description` after `timeoutMs`. */
+export const waitFor = async <T>(probe: () => T | Promise<T>, { timeoutMs = 30_000, description = 'condition' } = {}): Promise<NonNullable<T>> => {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${description}`);
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -21,6 +21,7 @@ export interface BudgetPolicyOptions {
   onRedisDown?: BudgetRedisDownPolicy;
   /** How long an unsettled hold lasts (a crashed worker): longer than any generation. Default 10 min. */
   reservationTtlMs?: number;
+  /** The clock periods are chosen by: the ledger's (the Redis-synced clock in a worker). Default Date.now. */
   now?: () => number;
 }
 

@@ -13,4 +13,5 @@ export {
   type BudgetCounter, type BudgetLedger, type ReserveRequest, type ReserveResult, type SettleRequest, type SettleStatus, type CounterStanding,
 } from './ledger.js';
 export { createRedisBudgetLedger, type RedisBudgetLedgerOptions } from './redis-budget-ledger.js';
+export { createRedisClock, type RedisClock, type RedisClockOptions } from './redis-clock.js';
 export { periodWindow, type PeriodWindow } from './periods.js';

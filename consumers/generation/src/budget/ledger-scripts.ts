@@ -5,6 +5,11 @@
 // Per counter and period (KEYS in threes): totals (hash: spent, held), holds (hash: reservation id
 // -> tokens held) and expiries (zset: reservation id scored by the hold's expiry, ms). Every script
 // first drops the holds whose expiry has passed (a worker that crashed before settling).
+//
+// One clock decides when a Redis key or hold lapses: Redis's own. Hold expiries are scored and
+// purged on Redis's TIME, and every key lifetime is sent as a duration (PEXPIRE), never as an
+// instant of the caller's clock, so a worker whose clock is off neither drops nor prolongs a count
+// (which period a request counts in is chosen by the caller on a clock synced to Redis's: redis-clock.ts).
 import { createHash } from 'node:crypto';
 
 const COMMON = `
@@ -18,6 +23,10 @@ local function purge(totals, holds, expiries, now)
   redis.call('ZREM', expiries, unpack(expired))
   if released > 0 then redis.call('HINCRBY', totals, 'held', int(-released)) end
 end
+local function clock()
+  local time = redis.call('TIME')
+  return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
 local function used(totals)
   local values = redis.call('HMGET', totals, 'spent', 'held')
   return tonumber(values[1] or '0'), tonumber(values[2] or '0')
@@ -25,43 +34,48 @@ end
 `;
 
 // KEYS[1] the reservation record, then the counters' keys.
-// ARGV: id, tokens, now, hold expiry, record expiry (ms, absolute), counters (JSON, stored for
-// settle), then per counter: limit, key expiry (ms, absolute).
+// ARGV: id, tokens, hold ttl, record retention after the hold (ms), counters (JSON, stored for
+// settle), then per counter: limit, key lifetime (ms from now).
 // Returns {1} admitted, {2} already known (nothing changed), {0, counter index, used} refused.
 export const RESERVE_SCRIPT = `${COMMON}
 if redis.call('EXISTS', KEYS[1]) == 1 then return {2} end
+local now = clock()
 local tokens = tonumber(ARGV[2])
 local count = (#KEYS - 1) / 3
 for i = 1, count do
   local base = 1 + (i - 1) * 3
-  purge(KEYS[base + 1], KEYS[base + 2], KEYS[base + 3], ARGV[3])
+  purge(KEYS[base + 1], KEYS[base + 2], KEYS[base + 3], now)
   local spent, held = used(KEYS[base + 1])
-  if spent + held + tokens > tonumber(ARGV[5 + 2 * i]) then return {0, i, int(spent + held)} end
+  if spent + held + tokens > tonumber(ARGV[4 + 2 * i]) then return {0, i, int(spent + held)} end
 end
+local holdUntil = now + tonumber(ARGV[3])
 for i = 1, count do
   local base = 1 + (i - 1) * 3
   redis.call('HINCRBY', KEYS[base + 1], 'held', ARGV[2])
   redis.call('HSET', KEYS[base + 2], ARGV[1], ARGV[2])
-  redis.call('ZADD', KEYS[base + 3], ARGV[4], ARGV[1])
-  for k = 1, 3 do redis.call('PEXPIREAT', KEYS[base + k], ARGV[6 + 2 * i]) end
+  redis.call('ZADD', KEYS[base + 3], int(holdUntil), ARGV[1])
+  -- A count outlives the longest hold in it, whatever its period says.
+  local lifetime = math.max(tonumber(ARGV[5 + 2 * i]), tonumber(ARGV[3]))
+  for k = 1, 3 do redis.call('PEXPIRE', KEYS[base + k], int(lifetime)) end
 end
-redis.call('HSET', KEYS[1], 'state', 'held', 'tokens', ARGV[2], 'counters', ARGV[6])
-redis.call('PEXPIREAT', KEYS[1], ARGV[5])
+redis.call('HSET', KEYS[1], 'state', 'held', 'tokens', ARGV[2], 'counters', ARGV[5])
+redis.call('PEXPIRE', KEYS[1], int(tonumber(ARGV[3]) + tonumber(ARGV[4])))
 return {1}
 `;
 
-// KEYS as for reserve. ARGV: id, tokens, now, record retention (ms), then per counter: key expiry.
+// KEYS as for reserve. ARGV: id, tokens, record retention (ms), then per counter: key lifetime (ms from now).
 // Returns {0} already settled (nothing changed), else {1, state}: 1 the hold was found and
 // replaced, 2 the record was known but its holds had expired, 3 no record.
 export const SETTLE_SCRIPT = `${COMMON}
 local state = redis.call('HGET', KEYS[1], 'state')
 if state == 'settled' then return {0} end
+local now = clock()
 local found = false
 local count = (#KEYS - 1) / 3
 for i = 1, count do
   local base = 1 + (i - 1) * 3
   local totals, holds, expiries = KEYS[base + 1], KEYS[base + 2], KEYS[base + 3]
-  purge(totals, holds, expiries, ARGV[3])
+  purge(totals, holds, expiries, now)
   local held = redis.call('HGET', holds, ARGV[1])
   if held then
     found = true
@@ -70,22 +84,25 @@ for i = 1, count do
     redis.call('HINCRBY', totals, 'held', int(-tonumber(held)))
   end
   redis.call('HINCRBY', totals, 'spent', ARGV[2])
-  redis.call('PEXPIREAT', totals, ARGV[4 + i])
+  -- Never shortens a count's life (a late settle after its period still keeps it a grace).
+  local lifetime = tonumber(ARGV[3 + i])
+  if redis.call('PTTL', totals) < lifetime then redis.call('PEXPIRE', totals, int(math.max(lifetime, 1))) end
 end
 redis.call('HSET', KEYS[1], 'state', 'settled', 'tokens', ARGV[2])
 redis.call('HDEL', KEYS[1], 'counters')
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
 if not state then return {1, 3} end
 if found then return {1, 1} end
 return {1, 2}
 `;
 
-// KEYS: the counters' keys. ARGV: now. Returns per counter {spent, held}.
+// KEYS: the counters' keys. Returns per counter {spent, held}.
 export const STANDING_SCRIPT = `${COMMON}
+local now = clock()
 local result = {}
 for i = 1, #KEYS / 3 do
   local base = (i - 1) * 3
-  purge(KEYS[base + 1], KEYS[base + 2], KEYS[base + 3], ARGV[1])
+  purge(KEYS[base + 1], KEYS[base + 2], KEYS[base + 3], now)
   local spent, held = used(KEYS[base + 1])
   result[i] = {int(spent), int(held)}
 end

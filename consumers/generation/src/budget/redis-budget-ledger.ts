@@ -25,7 +25,11 @@ export interface RedisBudgetLedgerOptions {
    * leaves a ~300-byte record for this long (at 100 requests/s, 90,000 records, ~27 MB).
    */
   retentionMs?: number;
-  /** The clock of hold expiries. Holds last minutes, so the few ms of skew between processes do not matter. */
+  /**
+   * The clock budget periods are read on: how long a count's keys live is sent to Redis as a
+   * duration from this clock's now. In a worker it is the Redis-synced clock (createRedisClock), the
+   * same one the policy chooses periods by. Hold expiries never use it: they are Redis's own TIME.
+   */
   now?: () => number;
 }
 
@@ -72,7 +76,8 @@ export const createRedisBudgetLedger = ({
   };
   const unexpected = (reply: unknown): BudgetError => new BudgetError('budget_unavailable', `unexpected reply from a budget script: ${JSON.stringify(reply)}`);
   const keysOf = (counters: readonly BudgetCounter[]): string[] => counters.flatMap((counter) => counterKeys(prefix, counter));
-  const keyExpiry = (counter: BudgetCounter): number => Math.ceil(counter.expiresAt + keyGraceMs);
+  /** A count's keys live until a grace after its period ends, as a duration: Redis's clock decides when that is. */
+  const keyLifetime = (counter: BudgetCounter, at: number): number => Math.ceil(counter.expiresAt + keyGraceMs - at);
 
   const storedCounters = async (reservationId: string): Promise<BudgetCounter[]> => {
     let stored: string | null;
@@ -89,10 +94,11 @@ export const createRedisBudgetLedger = ({
     wholeTokens('tokens', tokens);
     if (counters) checkCounters(counters);
     const charged = counters ?? (await storedCounters(reservationId));
+    const at = now();
     const reply = await run(
       SCRIPTS.settle,
       [reservationKey(prefix, reservationId), ...keysOf(charged)],
-      [reservationId, tokens, now(), retentionMs, ...charged.map(keyExpiry)],
+      [reservationId, tokens, retentionMs, ...charged.map((counter) => keyLifetime(counter, at))],
     );
     if (!Array.isArray(reply)) throw unexpected(reply);
     if (reply[0] === 0) return 'duplicate';
@@ -109,11 +115,10 @@ export const createRedisBudgetLedger = ({
       if (!(ttlMs > 0)) throw new BudgetError('invalid_argument', `ttlMs must be > 0; got ${ttlMs}.`);
       if (counters.length === 0) return { ok: true };
       const at = now();
-      const holdUntil = Math.ceil(at + ttlMs);
       const reply = await run(
         SCRIPTS.reserve,
         [reservationKey(prefix, reservationId), ...keysOf(counters)],
-        [reservationId, tokens, at, holdUntil, holdUntil + retentionMs, JSON.stringify(counters), ...counters.flatMap((counter) => [counter.limit, keyExpiry(counter)])],
+        [reservationId, tokens, Math.ceil(ttlMs), retentionMs, JSON.stringify(counters), ...counters.flatMap((counter) => [counter.limit, keyLifetime(counter, at)])],
       );
       if (!Array.isArray(reply)) throw unexpected(reply);
       if (reply[0] === 1 || reply[0] === 2) return { ok: true };
@@ -126,7 +131,7 @@ export const createRedisBudgetLedger = ({
     async remaining(counters): Promise<CounterStanding[]> {
       checkCounters(counters);
       if (counters.length === 0) return [];
-      const reply = await run(SCRIPTS.standing, keysOf(counters), [now()]);
+      const reply = await run(SCRIPTS.standing, keysOf(counters), []);
       if (!Array.isArray(reply) || reply.length !== counters.length) throw unexpected(reply);
       return counters.map(({ scope, periodKey, limit }, index) => {
         const [spent, held] = (reply[index] as [string, string]).map(Number) as [number, number];

@@ -57,3 +57,4 @@ export const seededRandom = (seed: number): (() => number) => {
     return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
   };
 };
+
