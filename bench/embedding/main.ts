@@ -62,7 +62,7 @@ show('raw batch 1', batch1[0]!);
 
 const harnessOptions = {
   modelDirectory, rivuletHome: rivuletHome(process.env), threads, batchSize, batchWaitMs: WORKER_DEFAULTS.batchWaitMs,
-  brokers: services.brokers, registryUrl: services.registryUrl, redisUrl: options['no-cache'] ? undefined : services.redisUrl,
+  brokers: services.brokers, registryUrl: services.registryUrl, redisUrl: options['no-cache'] ? undefined : services.cacheRedisUrl,
 };
 const inProcess: BurstResult[] = [];
 const childProcess: BurstResult[] = [];

@@ -143,7 +143,7 @@ export const startWorkerProcess = async ({ threads, batchSize, batchWaitMs, brok
     processes: ['embedding'],
     env: {
       LOG_LEVEL: 'warn', EMBEDDING_THREADS: String(threads), EMBEDDING_BATCH_SIZE: String(batchSize), EMBEDDING_BATCH_WAIT: `${batchWaitMs}ms`,
-      EMBEDDING_CACHE_ENABLED: redisUrl ? 'true' : 'false', EMBEDDING_CACHE_TTL: '1h',
+      EMBEDDING_CACHE_ENABLED: redisUrl ? 'true' : 'false', EMBEDDING_CACHE_TTL: '1h', ...(redisUrl ? { CACHE_REDIS_URL: redisUrl } : {}),
     },
   });
   const pid = pipeline.pid('embedding')!;

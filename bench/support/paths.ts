@@ -26,4 +26,5 @@ export const serviceAddresses = (env: NodeJS.ProcessEnv) => ({
   registryUrl: env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7',
   databaseUrl: env.DATABASE_URL ?? 'postgres://rivulet:rivulet@127.0.0.1:5432/rivulet',
   redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  cacheRedisUrl: env.CACHE_REDIS_URL ?? 'redis://127.0.0.1:6380',
 });

@@ -8,7 +8,10 @@ export const connectionDefaults = {
   registryUrl: 'http://127.0.0.1:8081/apis/ccompat/v7',
   /** The `rivulet` role owns the `rivulet` database (may create schemas) but is not a superuser. */
   databaseUrl: 'postgres://rivulet:rivulet@127.0.0.1:5432/rivulet',
+  /** The state Redis: budgets, breakers, leases, rate limits (saved to disk, never evicting). */
   redisUrl: 'redis://127.0.0.1:6379',
+  /** The cache Redis: embeddings (bounded, evicting). */
+  cacheRedisUrl: 'redis://127.0.0.1:6380',
 } as const;
 
 /** The same addresses for other ports. */
@@ -17,9 +20,11 @@ export const connectionsFor = (ports: {
   registryPort: number;
   postgresPort: number;
   redisPort: number;
-}): { kafkaBrokers: string; registryUrl: string; databaseUrl: string; redisUrl: string } => ({
+  redisCachePort: number;
+}): { kafkaBrokers: string; registryUrl: string; databaseUrl: string; redisUrl: string; cacheRedisUrl: string } => ({
   kafkaBrokers: `127.0.0.1:${ports.kafkaPort}`,
   registryUrl: `http://127.0.0.1:${ports.registryPort}/apis/ccompat/v7`,
   databaseUrl: `postgres://rivulet:rivulet@127.0.0.1:${ports.postgresPort}/rivulet`,
   redisUrl: `redis://127.0.0.1:${ports.redisPort}`,
+  cacheRedisUrl: `redis://127.0.0.1:${ports.redisCachePort}`,
 });

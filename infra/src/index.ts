@@ -7,6 +7,7 @@ export { infraDown, infraStatus, infraUp } from './infra.js';
 export { InfraError } from './infra-error.js';
 export type { InfraErrorCode } from './infra-error.js';
 export { connectionDefaults, connectionsFor } from './connection-defaults.js';
+export { freePort } from './free-port.js';
 export { infraComponents } from './options.js';
 export { modelPaths, type ModelPaths } from './models.js';
 export type { InfraComponent, InfraOptions, InfraProgressEvent } from './options.js';

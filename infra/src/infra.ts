@@ -5,7 +5,7 @@ import { ensureChatModel, ensureEmbeddingModel } from './models.js';
 import type { InfraComponent, InfraOptions, ResolvedOptions } from './options.js';
 import { infraComponents, resolveOptions } from './options.js';
 import { createPostgresService } from './postgres.js';
-import { createRedisService } from './redis.js';
+import { createRedisCacheService, createRedisService } from './redis.js';
 import { withRunLock } from './run-lock.js';
 import { createSchemaRegistryService } from './schema-registry.js';
 import type { ServiceDefinition, ServiceStatus } from './service.js';
@@ -14,6 +14,7 @@ import { describeService, startService, stopService } from './service-lifecycle.
 const createServices = (options: ResolvedOptions): Record<InfraComponent, ServiceDefinition> => ({
   postgres: createPostgresService(options),
   redis: createRedisService(options),
+  'redis-cache': createRedisCacheService(options),
   kafka: createKafkaService(options),
   'schema-registry': createSchemaRegistryService(options),
 });
@@ -30,7 +31,7 @@ const settle = async <Result>(options: ResolvedOptions, tasks: ReadonlyArray<[In
 /**
  * Installs what is missing, starts what is not running and waits until each service answers.
  * Idempotent: with everything up it only checks, in well under a second, and downloads nothing.
- * Order: PostgreSQL, Redis and Kafka start together; the schema registry, which stores its
+ * Order: PostgreSQL, both Redis instances and Kafka start together; the schema registry, which stores its
  * schemas in PostgreSQL, follows PostgreSQL. Without a `components` subset it also fetches the
  * embedding model and the local chat model into `modelPaths(home)` (models.ts).
  */
@@ -44,7 +45,7 @@ export const infraUp = async (input: InfraOptions): Promise<ServiceStatus[]> => 
     const postgres = selected('postgres') ? startService(options, services.postgres) : undefined;
     const tasks: Array<[InfraComponent, Promise<ServiceStatus>]> = [];
     if (postgres !== undefined) tasks.push(['postgres', postgres]);
-    for (const component of ['redis', 'kafka'] as const) {
+    for (const component of ['redis', 'redis-cache', 'kafka'] as const) {
       if (selected(component)) tasks.push([component, startService(options, services[component])]);
     }
     if (selected('schema-registry')) {
@@ -84,7 +85,7 @@ export const infraDown = async (input: InfraOptions): Promise<void> => {
       );
     // The registry before its database; the database last, once nothing of ours uses it.
     await stop(['schema-registry']);
-    await stop(['kafka', 'redis']);
+    await stop(['kafka', 'redis', 'redis-cache']);
     await stop(['postgres']);
   });
 };

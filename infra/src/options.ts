@@ -1,10 +1,10 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { InfraError } from './infra-error.js';
 
-export type InfraComponent = 'kafka' | 'schema-registry' | 'postgres' | 'redis';
+export type InfraComponent = 'kafka' | 'schema-registry' | 'postgres' | 'redis' | 'redis-cache';
 
 /** Every component, in start order. */
-export const infraComponents: readonly InfraComponent[] = ['postgres', 'redis', 'kafka', 'schema-registry'];
+export const infraComponents: readonly InfraComponent[] = ['postgres', 'redis', 'redis-cache', 'kafka', 'schema-registry'];
 
 export interface InfraProgressEvent {
   component: InfraComponent | 'infra';
@@ -20,8 +20,12 @@ export interface InfraOptions {
   registryPort?: number;
   /** PostgreSQL port (default 5432). */
   postgresPort?: number;
-  /** Redis port (default 6379). */
+  /** Redis port (default 6379): the state Redis (budgets, breakers, leases), saved to disk, never evicting. */
   redisPort?: number;
+  /** The cache Redis's port (default 6380): the embedding cache, bounded and evicting, nothing saved. */
+  redisCachePort?: number;
+  /** The cache Redis's memory bound in MiB (default 1024); least recently used keys go past it. */
+  redisCacheMaxMemoryMb?: number;
   /** Kafka JVM maximum heap in MiB (default 512). */
   kafkaHeapMb?: number;
   /** Schema registry JVM maximum heap in MiB (default 384). */
@@ -39,6 +43,8 @@ export interface ResolvedOptions {
   registryPort: number;
   postgresPort: number;
   redisPort: number;
+  redisCachePort: number;
+  redisCacheMaxMemoryMb: number;
   kafkaHeapMb: number;
   registryHeapMb: number;
   components: readonly InfraComponent[];
@@ -63,6 +69,8 @@ export const resolveOptions = ({
   registryPort = 8081,
   postgresPort = 5432,
   redisPort = 6379,
+  redisCachePort = 6380,
+  redisCacheMaxMemoryMb = 1024,
   kafkaHeapMb = 512,
   registryHeapMb = 384,
   components = infraComponents,
@@ -76,6 +84,7 @@ export const resolveOptions = ({
     registryPort: checkPort('registryPort', registryPort),
     postgresPort: checkPort('postgresPort', postgresPort),
     redisPort: checkPort('redisPort', redisPort),
+    redisCachePort: checkPort('redisCachePort', redisCachePort),
   };
   if (new Set(Object.values(ports)).size !== Object.values(ports).length) {
     throw invalid(`ports must all differ (Kafka uses kafkaPort and kafkaPort + 1): ${JSON.stringify(ports)}`);
@@ -83,12 +92,14 @@ export const resolveOptions = ({
   for (const [name, heap] of [['kafkaHeapMb', kafkaHeapMb], ['registryHeapMb', registryHeapMb]] as const) {
     if (!Number.isInteger(heap) || heap < 128) throw invalid(`${name} must be a whole number of MiB, at least 128, got ${heap}`);
   }
+  if (!Number.isInteger(redisCacheMaxMemoryMb) || redisCacheMaxMemoryMb < 1) throw invalid(`redisCacheMaxMemoryMb must be a whole number of MiB, at least 1, got ${redisCacheMaxMemoryMb}`);
   const unknown = components.filter((component) => !infraComponents.includes(component));
   if (unknown.length > 0) throw invalid(`unknown components: ${unknown.join(', ')} (known: ${infraComponents.join(', ')})`);
   const logsDirectory = join(absoluteHome, 'logs');
   return {
     home: absoluteHome,
     ...ports,
+    redisCacheMaxMemoryMb,
     kafkaHeapMb,
     registryHeapMb,
     components: infraComponents.filter((component) => components.includes(component)),

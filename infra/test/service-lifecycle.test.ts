@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import type { InfraOptions, ServiceStatus } from '../src/index.js';
 import { InfraError, infraDown, infraStatus, infraUp } from '../src/index.js';
 import { isAlive } from '../src/processes.js';
-import { freePort } from './support/free-port.js';
+import { freePort } from '../src/index.js';
 
 // A Redis of its own, in a temporary home on a free port: stopping and killing it here
 // cannot disturb the shared services other suites are using.

@@ -15,11 +15,12 @@ const connections = connectionsFor({
   registryPort: options.registryPort ?? 8081,
   postgresPort: options.postgresPort ?? 5432,
   redisPort: options.redisPort ?? 6379,
+  redisCachePort: options.redisCachePort ?? 6380,
 });
 
 void test('infraUp starts every service and infraStatus reports each healthy, with pid, memory and log', { timeout: 20 * 60_000 }, async () => {
   const started = await infraUp(options);
-  assert.deepEqual(started.map((status) => status.component), ['postgres', 'redis', 'kafka', 'schema-registry']);
+  assert.deepEqual(started.map((status) => status.component), ['postgres', 'redis', 'redis-cache', 'kafka', 'schema-registry']);
 
   const statuses = await infraStatus(options);
   for (const status of statuses) {
@@ -34,6 +35,7 @@ void test('infraUp starts every service and infraStatus reports each healthy, wi
   assert.equal(byComponent.get('kafka')?.address, connections.kafkaBrokers);
   assert.equal(byComponent.get('postgres')?.address, connections.databaseUrl);
   assert.equal(byComponent.get('redis')?.address, connections.redisUrl);
+  assert.equal(byComponent.get('redis-cache')?.address, connections.cacheRedisUrl);
 });
 
 void test('a second infraUp takes seconds, runs no installer and keeps the same processes', { timeout: 5 * 60_000 }, async () => {

@@ -55,7 +55,7 @@ export const runEmbeddingWorker = async (env: NodeJS.ProcessEnv = process.env): 
   const cacheErrors = metrics.counter({ name: 'rivulet_embedding_cache_errors_total', help: 'Redis embedding cache failures (treated as misses).', labelNames: ['operation'] });
   const cache = config.EMBEDDING_CACHE_ENABLED
     ? await createRedisEmbeddingCache({
-        url: config.REDIS_URL, ttlMs: config.EMBEDDING_CACHE_TTL,
+        url: config.CACHE_REDIS_URL, ttlMs: config.EMBEDDING_CACHE_TTL,
         onError: (error, operation) => {
           cacheErrors.inc({ operation });
           logger.warn({ error: error.message, operation }, 'embedding cache unavailable, embedding without it');

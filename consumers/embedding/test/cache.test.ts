@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import { Redis } from 'ioredis';
 import { createRedisEmbeddingCache } from '../src/index.js';
 
-const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+// The cache Redis (CACHE_REDIS_URL), as the worker uses it.
+const url = process.env.CACHE_REDIS_URL ?? 'redis://127.0.0.1:6380';
 
 test('vectors round-trip through Redis as binary float32 with the configured TTL', async () => {
   const errors: string[] = [];

@@ -2,10 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@rivulet/infra';
 import { createKafkaClient, deleteTopics, ensureTopics, silentLogger } from '@rivulet/kafka';
 import { topicDefinitions } from './topics.js';
 
@@ -20,17 +20,6 @@ export const ALL_PROCESSES: ProcessName[] = ['ingress', 'ingestion', 'embedding'
 export type InstanceName = ProcessName | `${ProcessName}#${number}`;
 
 const processOf = (instance: InstanceName): ProcessName => instance.split('#')[0] as ProcessName;
-
-/** A TCP port on 127.0.0.1 that was free a moment ago (bound, then closed); nothing listens on it. */
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

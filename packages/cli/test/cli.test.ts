@@ -12,7 +12,7 @@ const rivulet = (args: string[], env: Record<string, string> = {}) => runCli(arg
 test('rivulet infra status lists every backing service as up, with the registry\'s Confluent-compatible URL', async () => {
   const { code, stdout } = await rivulet(['infra', 'status']);
   assert.equal(code, 0, stdout);
-  for (const component of ['kafka', 'schema-registry', 'postgres', 'redis']) assert.match(stdout, new RegExp(`^${component}\\s+\\S+\\s+up\\b`, 'm'));
+  for (const component of ['kafka', 'schema-registry', 'postgres', 'redis', 'redis-cache']) assert.match(stdout, new RegExp(`^${component}\\s+\\S+\\s+up\\b`, 'm'));
   assert.match(stdout, /http:\/\/127\.0\.0\.1:8081\/apis\/ccompat\/v7/);
 });
 

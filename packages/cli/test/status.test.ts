@@ -10,7 +10,7 @@ import { TOPIC_SPECS, TOPICS } from '@rivulet/schemas';
 import { EMBEDDING_QUERIES_GROUP } from '@rivulet/worker-embedding';
 import { breakerIndexKey, breakerKey, createRedisBreakerStore, GENERATION_GROUP } from '@rivulet/worker-generation';
 import type { StatusReport } from '../src/commands/status.js';
-import { freePort } from '../src/launcher.js';
+import { freePort } from '@rivulet/infra';
 import { topicDefinitions } from '../src/topics.js';
 import { runCli } from './support/cli.js';
 
@@ -87,7 +87,7 @@ test('status --json: services up, lag per partition, topic offsets and rates, de
 
   assert.equal(report.topicPrefix, prefix);
   assert.equal(report.healthy, true);
-  assert.deepEqual(report.services.map(({ component, healthy }) => [component, healthy]).sort(), [['kafka', true], ['postgres', true], ['redis', true], ['schema-registry', true]]);
+  assert.deepEqual(report.services.map(({ component, healthy }) => [component, healthy]).sort(), [['kafka', true], ['postgres', true], ['redis', true], ['redis-cache', true], ['schema-registry', true]]);
 
   const groups = report.consumerGroups;
   assert.equal(groups.error, null);

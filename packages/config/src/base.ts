@@ -78,8 +78,12 @@ export const baseVariables = ({ processName, repositoryRoot = checkoutRoot(), de
       default: 'postgres://rivulet:rivulet@127.0.0.1:5432/rivulet', secret: true,
     }),
     REDIS_URL: variable({
-      description: 'Redis connection URL; may contain a password.',
+      description: 'The state Redis (token budgets, circuit breakers, rate limits, reply-partition leases, cancel flags): configure it to persist (append-only file) and never evict (maxmemory-policy noeviction), as `rivulet infra up` does; may contain a password.',
       schema: url({ protocols: ['redis:', 'rediss:'] }), default: 'redis://127.0.0.1:6379', secret: true,
+    }),
+    CACHE_REDIS_URL: variable({
+      description: 'The cache Redis (the embedding cache): bounded and evicting (maxmemory + allkeys-lru), nothing saved; kept apart from REDIS_URL so cache pressure can never evict budgets or breaker state. May be the same server only if that server never evicts; may contain a password.',
+      schema: url({ protocols: ['redis:', 'rediss:'] }), default: 'redis://127.0.0.1:6380', secret: true,
     }),
     OPS_HOST: variable({
       description: 'Interface the per-process /health, /ready and /metrics server listens on.',

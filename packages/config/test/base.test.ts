@@ -19,6 +19,7 @@ await test('base schema: has the documented defaults', () => {
     SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7',
     DATABASE_URL: 'postgres://rivulet:rivulet@127.0.0.1:5432/rivulet',
     REDIS_URL: 'redis://127.0.0.1:6379',
+    CACHE_REDIS_URL: 'redis://127.0.0.1:6380',
     OPS_HOST: '127.0.0.1',
     OPS_PORT: 0,
     RIVULET_HOME: resolve(repositoryRoot, '.rivulet'),

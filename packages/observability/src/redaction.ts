@@ -6,7 +6,7 @@
 /** Keys whose values are credentials, or URLs that usually embed one. */
 export const credentialKeys = [
   'apiKey', 'api_key', 'token', 'accessToken', 'refreshToken', 'idToken', 'password', 'secret', 'clientSecret',
-  'authorization', 'Authorization', 'cookie', 'connectionString', 'databaseUrl', 'redisUrl', 'DATABASE_URL', 'REDIS_URL',
+  'authorization', 'Authorization', 'cookie', 'connectionString', 'databaseUrl', 'redisUrl', 'DATABASE_URL', 'REDIS_URL', 'CACHE_REDIS_URL',
 ] as const;
 
 /**

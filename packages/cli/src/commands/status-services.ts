@@ -37,8 +37,8 @@ const postgres: Check = async (config, timeoutMs) => {
   }
 };
 
-const redis: Check = async (config, timeoutMs) => {
-  const client = new Redis(config.REDIS_URL, {
+const redisAt = (url: (config: CliConfig) => string): Check => async (config, timeoutMs) => {
+  const client = new Redis(url(config), {
     lazyConnect: true, enableOfflineQueue: false, connectTimeout: timeoutMs, commandTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null,
   });
   let lastError: Error | undefined;
@@ -75,7 +75,8 @@ const schemaRegistry: Check = async (config, timeoutMs) => {
 
 const CHECKS: readonly { component: string; address: (config: CliConfig) => string; check: Check }[] = [
   { component: 'postgres', address: (config) => address(config.DATABASE_URL, 5432), check: postgres },
-  { component: 'redis', address: (config) => address(config.REDIS_URL, 6379), check: redis },
+  { component: 'redis', address: (config) => address(config.REDIS_URL, 6379), check: redisAt((config) => config.REDIS_URL) },
+  { component: 'redis-cache', address: (config) => address(config.CACHE_REDIS_URL, 6379), check: redisAt((config) => config.CACHE_REDIS_URL) },
   { component: 'kafka', address: (config) => config.KAFKA_BROKERS.join(','), check: kafka },
   { component: 'schema-registry', address: (config) => address(config.SCHEMA_REGISTRY_URL, 80), check: schemaRegistry },
 ];
