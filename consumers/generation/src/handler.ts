@@ -11,7 +11,7 @@ import { createReplyOutputs, type Ending } from './outputs.js';
 import { buildPrompt } from './prompt.js';
 
 /** What the handler needs of the model router. */
-export type ChatRouter = Pick<ModelRouter, 'stream' | 'resolveModel' | 'contextTokens' | 'countTokens' | 'config'>;
+export type ChatRouter = Pick<ModelRouter, 'stream' | 'resolveModel' | 'contextTokens' | 'maxPromptTokens' | 'countTokens' | 'config'>;
 
 /** Earlier turns of a conversation, oldest first, excluding the request being answered. */
 export interface HistorySource {
@@ -73,7 +73,7 @@ export interface GenerationDependencies {
 type Standing = { tier: string | null; ratio: number | null };
 const NO_STANDING: Standing = { tier: null, ratio: null };
 type Planned = { ok: true; routerModel: string; maxOutputTokens: number; prompt: ReturnType<typeof buildPrompt> };
-type Plan = Planned | { ok: false; error: ProviderError };
+type Plan = Planned | { ok: false; error: NonNullable<Ending['error']> };
 type Reserved = { decision: BudgetDecision } | { error: unknown };
 
 const silentObserver: GenerationObserver = {
@@ -90,6 +90,12 @@ const accountingOf = (error: unknown): RouterAccounting | undefined =>
 const providerErrorDetail = (error: ProviderError): NonNullable<Ending['error']> => ({
   code: error.code === 'invalid_request' ? 'invalid_request' : error.code === 'timeout' ? 'timeout' : 'provider_unavailable',
   message: error.message, retryable: error.retryable, retryAfterMs: error.retryAfterMs ?? null,
+});
+
+/** A question that alone takes more than the prompt may: refused before any budget or model is touched. */
+const promptTooLong = (routerModel: string, tokens: number, budget: number): NonNullable<Ending['error']> => ({
+  code: 'payload_too_large', retryable: false, retryAfterMs: null,
+  message: `The question takes about ${tokens} prompt tokens; model ${routerModel} accepts at most ${budget} here (its prompt limit, or its context window less the answer's room). Shorten it, or send the text as a document and ask about it.`,
 });
 
 export const createGenerationHandler = (dependencies: GenerationDependencies): Handler<EventRecords, 'context-retrieved', 'reply-end' | 'usage-recorded'> => {
@@ -114,15 +120,18 @@ export const createGenerationHandler = (dependencies: GenerationDependencies): H
           autoContext: { tenantTier: standing.tier, budgetRemainingRatio: standing.ratio },
         }).model;
       } catch (error) {
-        if (error instanceof ProviderError) return { ok: false, error };
+        if (error instanceof ProviderError) return { ok: false, error: providerErrorDetail(error) };
         throw error;
       }
       const contextTokens = router.contextTokens(routerModel);
       const maxOutputTokens = Math.min(request.maxOutputTokens ?? defaultMaxOutputTokens, Math.floor(contextTokens / 2));
+      const promptTokenBudget = Math.min(contextTokens - maxOutputTokens, router.maxPromptTokens(routerModel));
       const prompt = buildPrompt({
         question: request.message, chunks, rag: request.rag, history: turns, countTokens: (text) => router.countTokens(text, routerModel),
-        promptTokenBudget: contextTokens - maxOutputTokens, historyTokenBudget,
+        promptTokenBudget, historyTokenBudget,
       });
+      // Sources and turns are only added while they fit: over the budget means the question alone is too long.
+      if (prompt.tokens > promptTokenBudget) return { ok: false, error: promptTooLong(routerModel, prompt.tokens, promptTokenBudget) };
       return { ok: true, routerModel, maxOutputTokens, prompt };
     };
     // Reserve before any provider is called: the prompt as counted plus the most the answer may take. Never rejects.
@@ -193,7 +202,7 @@ export const createGenerationHandler = (dependencies: GenerationDependencies): H
     let sources: Source[] = [];
     try {
       const planned = early ?? plan(turns, standing);
-      if (!planned.ok) return outputs.end({ status: 'error', finishReason: 'error', error: providerErrorDetail(planned.error), requestedModel: request.model }, sources);
+      if (!planned.ok) return outputs.end({ status: 'error', finishReason: 'error', error: planned.error, requestedModel: request.model }, sources);
       const { routerModel, maxOutputTokens, prompt } = planned;
       sources = prompt.chunks.map(asSource);
 
@@ -221,7 +230,7 @@ export const createGenerationHandler = (dependencies: GenerationDependencies): H
       let content = '';
       try {
         for await (const chunk of router.stream({
-          model: routerModel, messages: prompt.messages, maxOutputTokens, signal, deadline: request.deadlineAt,
+          model: routerModel, messages: prompt.messages, maxOutputTokens, signal, deadline: request.deadlineAt, tenant: event.tenantId,
           ...(request.temperature === null ? {} : { temperature: request.temperature }),
         })) {
           if (chunk.type === 'delta') {

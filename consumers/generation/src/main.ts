@@ -1,6 +1,6 @@
 import { loadConfig } from '@rivulet/config';
 import {
-  createHealthCheck, createModelRouter, loadLocalChatModel, loadRouterConfig, resolveLocalModelPath, routerConfigFromSingleProvider, usesLocalModel,
+  createHealthCheck, createModelRouter, loadLocalChatModel, loadRouterConfig, localModelLimits, resolveLocalModelPath, routerConfigFromSingleProvider, usesLocalModel,
   type ChatModel, type RouterConfig,
 } from '@rivulet/llm';
 import { TOPICS } from '@rivulet/schemas';
@@ -49,7 +49,7 @@ export const runGeneration = async (env: NodeJS.ProcessEnv = process.env): Promi
     if (usesLocalModel(routerConfig)) {
       localModel = await loadLocalChatModel({
         modelPath: resolveLocalModelPath(config), name: config.CHAT_MODEL, contextTokens: config.CHAT_CONTEXT_TOKENS ?? DEFAULT_LOCAL_CONTEXT_TOKENS,
-        threads: config.CHAT_LOCAL_THREADS,
+        ...localModelLimits(config),
       });
       const loaded = localModel;
       service.onStop({ stop: () => loaded.close() });

@@ -17,6 +17,12 @@ export interface ChatGenerationRequest {
   readonly temperature?: number | undefined;
   /** Aborting stops the upstream call (the HTTP connection is closed, local decoding stops). */
   readonly signal: AbortSignal;
+  /**
+   * Whose request it is (the tenant id). A model that makes requests wait for a turn (the local
+   * model, a deployment with `maxConcurrent`) serves waiting tenants in turn rather than in arrival
+   * order. Absent: one shared queue.
+   */
+  readonly tenant?: string | undefined;
 }
 
 export interface ChatUsage {
@@ -46,5 +52,7 @@ export interface ChatModel {
   countTokens(text: string): number;
   /** The model's context window in tokens (prompt + output). */
   readonly contextTokens: number;
+  /** The most prompt tokens one request may have (the local model's CHAT_LOCAL_MAX_PROMPT_TOKENS); absent: the context window is the only bound. */
+  readonly maxPromptTokens?: number | undefined;
   close(): Promise<void>;
 }

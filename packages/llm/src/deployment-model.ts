@@ -1,6 +1,7 @@
 // The ChatModel behind one deployment of the router configuration.
 import { createAnthropicChatModel } from './anthropic-chat-model.js';
 import type { ChatModel } from './chat-model.js';
+import { limitConcurrency } from './concurrency-limit.js';
 import { withConnectTimeout } from './connect-timeout.js';
 import { createOpenAIChatModel } from './openai-chat-model.js';
 import type { RouterDeployment, RouterTimeouts } from './router-config.js';
@@ -17,7 +18,7 @@ export interface DeploymentModelOptions {
 
 /**
  * Builds a deployment's adapter: OpenAI, OpenAI-compatible or Anthropic with the router's
- * timeouts (the connect timeout as a fetch wrapper), or a view of the shared local model that
+ * timeouts (the connect timeout as a fetch wrapper) and its `maxConcurrent` slots, or a view of the shared local model that
  * carries the deployment's `model` name and whose `close` leaves the model open (its owner closes it).
  */
 export const createDeploymentModel = (deployment: RouterDeployment, { apiKey, timeouts, fetch: fetchFunction = globalThis.fetch, localModel }: DeploymentModelOptions): ChatModel => {
@@ -28,6 +29,7 @@ export const createDeploymentModel = (deployment: RouterDeployment, { apiKey, ti
       provider: localModel.provider,
       model: deployment.model ?? localModel.model,
       contextTokens: Math.min(contextTokens ?? localModel.contextTokens, localModel.contextTokens),
+      maxPromptTokens: localModel.maxPromptTokens,
       countTokens: (text) => localModel.countTokens(text),
       stream: (request) => localModel.stream(request),
       close: () => Promise.resolve(),
@@ -40,6 +42,8 @@ export const createDeploymentModel = (deployment: RouterDeployment, { apiKey, ti
     firstTokenTimeoutMs: timeouts.firstTokenMs,
     idleTimeoutMs: timeouts.idleMs,
   };
-  if (provider === 'anthropic') return createAnthropicChatModel({ ...common, apiKey: apiKey ?? '', baseURL: baseUrl });
-  return createOpenAIChatModel({ ...common, provider, apiKey, baseURL: baseUrl });
+  const remote = provider === 'anthropic'
+    ? createAnthropicChatModel({ ...common, apiKey: apiKey ?? '', baseURL: baseUrl })
+    : createOpenAIChatModel({ ...common, provider, apiKey, baseURL: baseUrl });
+  return deployment.maxConcurrent === undefined ? remote : limitConcurrency(remote, deployment.maxConcurrent);
 };

@@ -12,7 +12,7 @@ export { loadLocalChatModel, type LocalChatModelOptions } from './local-chat-mod
 export { estimateTokens } from './estimate-tokens.js';
 export { countBpeTokens } from './bpe-tokens.js';
 export {
-  llmVariables, createChatModelFromConfig, checkProviderVariables, resolveLocalModelPath, chatProviders, DEFAULT_LOCAL_CHAT_MODEL_FILE,
+  llmVariables, createChatModelFromConfig, checkProviderVariables, resolveLocalModelPath, localModelLimits, chatProviders, DEFAULT_LOCAL_CHAT_MODEL_FILE,
   type ChatProvider, type LlmConfig,
 } from './llm-config.js';
 

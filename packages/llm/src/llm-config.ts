@@ -32,6 +32,14 @@ export const llmVariables = {
     description: 'CPU threads the local chat model decodes with. One is as fast as two for the default model and does not stall when other processes share the cores; raise it for a larger model on an idle machine.',
     schema: integer({ min: 1, max: 256 }), optional: true, documentedDefault: '1',
   }),
+  CHAT_LOCAL_MAX_PROMPT_TOKENS: variable({
+    description: 'The most prompt tokens (question, sources and earlier turns inside the chat template) one request to the local model may have. Sources and earlier turns are trimmed to fit; a question that alone does not fit is refused at once (`payload_too_large`, not retryable). Bounds how long one request holds the model: prompt processing runs at a few hundred tokens a second on one core, and nobody else is served meanwhile. At most the context window less one.',
+    schema: integer({ min: 16, max: 10_000_000 }), default: '3072',
+  }),
+  CHAT_LOCAL_CONCURRENCY: variable({
+    description: 'Generations the local model decodes at once (context sequences; CHAT_CONTEXT_TOKENS each). More requests wait their turn, tenants served in turn: the waiting tenant served least recently goes next.',
+    schema: integer({ min: 1, max: 64 }), default: '1',
+  }),
   CHAT_CONTEXT_TOKENS: variable({
     description: 'Context window of the chat model in tokens, prompt + answer; the prompt is budgeted against it.',
     schema: integer({ min: 256, max: 10_000_000 }), optional: true,
@@ -70,6 +78,8 @@ export interface LlmConfig {
   readonly CHAT_MODEL?: string | undefined;
   readonly CHAT_LOCAL_MODEL_PATH?: string | undefined;
   readonly CHAT_LOCAL_THREADS?: number | undefined;
+  readonly CHAT_LOCAL_MAX_PROMPT_TOKENS?: number | undefined;
+  readonly CHAT_LOCAL_CONCURRENCY?: number | undefined;
   readonly CHAT_CONTEXT_TOKENS?: number | undefined;
   readonly CHAT_FIRST_TOKEN_TIMEOUT_MS: number;
   readonly CHAT_IDLE_TIMEOUT_MS: number;
@@ -78,6 +88,11 @@ export interface LlmConfig {
   readonly ANTHROPIC_API_KEY?: string | undefined;
   readonly ANTHROPIC_BASE_URL?: string | undefined;
 }
+
+/** What bounds one process's local model: threads, sequences at once, prompt tokens per request. */
+export const localModelLimits = (config: Pick<LlmConfig, 'CHAT_LOCAL_THREADS' | 'CHAT_LOCAL_CONCURRENCY' | 'CHAT_LOCAL_MAX_PROMPT_TOKENS'>) => ({
+  threads: config.CHAT_LOCAL_THREADS, maxConcurrent: config.CHAT_LOCAL_CONCURRENCY, maxPromptTokens: config.CHAT_LOCAL_MAX_PROMPT_TOKENS,
+});
 
 /** CHAT_LOCAL_MODEL_PATH, or the file `rivulet infra up` assembles under RIVULET_HOME. */
 export const resolveLocalModelPath = (config: Pick<LlmConfig, 'RIVULET_HOME' | 'CHAT_LOCAL_MODEL_PATH'>): string =>
@@ -103,7 +118,7 @@ export const createChatModelFromConfig = async (config: LlmConfig, options: { fe
   const timeouts = { firstTokenTimeoutMs: config.CHAT_FIRST_TOKEN_TIMEOUT_MS, idleTimeoutMs: config.CHAT_IDLE_TIMEOUT_MS };
   switch (provider) {
     case 'local':
-      return loadLocalChatModel({ modelPath: resolveLocalModelPath(config), name: config.CHAT_MODEL, contextTokens, threads: config.CHAT_LOCAL_THREADS });
+      return loadLocalChatModel({ modelPath: resolveLocalModelPath(config), name: config.CHAT_MODEL, contextTokens, ...localModelLimits(config) });
     case 'anthropic':
       return createAnthropicChatModel({ apiKey: config.ANTHROPIC_API_KEY!, baseURL: config.ANTHROPIC_BASE_URL, model: config.CHAT_MODEL!, contextTokens, fetch: options.fetch, ...timeouts });
     default:

@@ -4,7 +4,7 @@ import { getLlama, LlamaChat, LlamaLogLevel, resolveChatWrapper, type ChatHistor
 import type { ChatMessage, ChatModel, ChatStreamEvent, ChatGenerationRequest } from './chat-model.js';
 import { createChunkQueue } from './chunk-queue.js';
 import { ProviderError } from './provider-error.js';
-import { createPool } from './sequence-pool.js';
+import { createPool } from './fair-pool.js';
 import { abortError, closedStream } from './stream-errors.js';
 
 export interface LocalChatModelOptions {
@@ -23,8 +23,15 @@ export interface LocalChatModelOptions {
    * two threads measured 5-14 tokens/s where one kept 110-130.
    */
   threads?: number | undefined;
-  /** Generations that decode at once, batched on one context (default 1); more wait their turn. */
+  /** Generations that decode at once, batched on one context (default 1); more wait their turn, tenants served in turn (fair-pool.ts). */
   maxConcurrent?: number | undefined;
+  /**
+   * The most prompt tokens (the messages inside the chat template) one request may have (default:
+   * the context window less one token for the answer). A longer prompt is refused before it waits
+   * for a sequence, with a non-retryable `invalid_request`: prompt processing holds the model for
+   * about a second per few hundred tokens, during which nobody else is served.
+   */
+  maxPromptTokens?: number | undefined;
   /** Output limit when a request gives none (default 512), so a model that never stops still does. */
   defaultMaxOutputTokens?: number | undefined;
   /**
@@ -53,6 +60,11 @@ const toHistory = (messages: readonly ChatMessage[]): ChatHistoryItem[] =>
 const nameOf = (modelPath: string): string =>
   basename(modelPath).replace(/\.gguf$/i, '').replace(/[.-](i?q\d\w*|bf16|f16|f32)$/i, '').toLowerCase();
 
+const promptTooLong = (tokens: number, limit: number) => new ProviderError({
+  provider, code: 'invalid_request', retryable: false,
+  message: `${provider}: the prompt has ${tokens} tokens; this model takes at most ${limit} (CHAT_LOCAL_MAX_PROMPT_TOKENS)`,
+});
+
 const unavailable = (message: string, cause?: unknown) => new ProviderError({ provider, code: 'provider_unavailable', message: `${provider}: ${message}`, retryable: false, cause });
 
 /**
@@ -71,8 +83,9 @@ export const loadLocalChatModel = async ({
   topP = 0.9,
   repeatPenalty = 1.15,
   logger = () => {},
+  maxPromptTokens: promptTokenCap,
 }: LocalChatModelOptions): Promise<ChatModel> => {
-  for (const [option, value] of [['contextTokens', contextTokens], ['maxConcurrent', maxConcurrent], ['defaultMaxOutputTokens', defaultMaxOutputTokens], ['threads', threads]] as const) {
+  for (const [option, value] of [['contextTokens', contextTokens], ['maxConcurrent', maxConcurrent], ['defaultMaxOutputTokens', defaultMaxOutputTokens], ['threads', threads], ['maxPromptTokens', promptTokenCap ?? 1]] as const) {
     if (!Number.isInteger(value) || value < 1) throw new TypeError(`loadLocalChatModel: ${option} must be a positive whole number, got ${value}`);
   }
   for (const [option, value, min, max] of [['defaultTemperature', defaultTemperature, 0, 2], ['topP', topP, 0, 1], ['repeatPenalty', repeatPenalty, 1, 2]] as const) {
@@ -98,6 +111,7 @@ export const loadLocalChatModel = async ({
   const chatWrapper = resolveChatWrapper(loadedModel, { type: loadedModel.fileInfo.metadata.tokenizer?.chat_template ? 'jinjaTemplate' : 'auto' });
   const chats = Array.from({ length: maxConcurrent }, () => new LlamaChat({ contextSequence: context.getSequence(), chatWrapper }));
   const pool = createPool(chats);
+  const maxPromptTokens = Math.min(promptTokenCap ?? Number.POSITIVE_INFINITY, context.contextSize - 1);
   const running = new Set<{ controller: AbortController; done: Promise<unknown> }>();
   let closed = false;
 
@@ -107,7 +121,8 @@ export const loadLocalChatModel = async ({
     // The prompt as the model sees it: the messages inside the chat template, up to the model's turn.
     const prompt = chats[0]!.chatWrapper.generateContextState({ chatHistory: [...history, { type: 'model', response: [] }] }).contextText;
     const inputTokens = prompt.tokenize(loadedModel.tokenizer).length;
-    const chat = await pool.acquire(signal);
+    if (inputTokens > maxPromptTokens) throw promptTooLong(inputTokens, maxPromptTokens);
+    const chat = await pool.acquire(signal, request.tenant);
     const controller = new AbortController();
     const queue = createChunkQueue();
     const onAbort = () => {
@@ -153,6 +168,7 @@ export const loadLocalChatModel = async ({
     provider,
     model: name,
     contextTokens: context.contextSize,
+    maxPromptTokens,
     countTokens: (text) => loadedModel.tokenize(text).length,
     stream: (request) => (closed ? closedStream(provider) : generate(request)),
     close: async () => {

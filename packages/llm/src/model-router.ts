@@ -48,6 +48,11 @@ export const createModelRouter = ({
   const tracked = trackBreakers(breakers, observer, { now });
   const context = { config, models, breakers: tracked, observer, cooling: new Map<string, number>(), random, now };
   const names = Object.keys(config.models);
+  const servedBy = (routerModel: string): ChatModel[] => {
+    const served = config.models[routerModel]?.deployments;
+    if (!served) throw new TypeError(`router: unknown model ${JSON.stringify(routerModel)}`);
+    return served.map((deployment) => models.get(deployment.name)!);
+  };
 
   const resolveModel: ModelRouter['resolveModel'] = ({ model = config.defaultModel, messages, autoContext = {} }) => {
     if (model === 'auto') {
@@ -74,11 +79,8 @@ export const createModelRouter = ({
     stream: async function* (request: RouterRequest) {
       yield* routeStream(context, request, resolveModel(request).model);
     },
-    contextTokens: (routerModel) => {
-      const served = config.models[routerModel]?.deployments;
-      if (!served) throw new TypeError(`router: unknown model ${JSON.stringify(routerModel)}`);
-      return Math.min(...served.map((deployment) => models.get(deployment.name)!.contextTokens));
-    },
+    contextTokens: (routerModel) => Math.min(...servedBy(routerModel).map((model) => model.contextTokens)),
+    maxPromptTokens: (routerModel) => Math.min(...servedBy(routerModel).map((model) => model.maxPromptTokens ?? model.contextTokens)),
     countTokens: (text, routerModel) => {
       const first = routerModel === undefined ? undefined : config.models[routerModel]?.deployments[0];
       return first === undefined ? countBpeTokens(text) : models.get(first.name)!.countTokens(text);

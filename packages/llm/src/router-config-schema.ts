@@ -23,6 +23,7 @@ const deployment = z.strictObject({
   priority: z.number().int().nonnegative().default(0),
   contextTokens: positiveInteger.optional(),
   price: z.strictObject({ inputPerMillion: nonNegative, outputPerMillion: nonNegative }).optional(),
+  maxConcurrent: positiveInteger.optional(),
 }).superRefine((value, context) => {
   const require = (field: 'model' | 'apiKeyEnv' | 'baseUrl') => {
     if (value[field] === undefined) context.addIssue({ code: 'custom', path: [field], message: `required with provider ${value.provider}` });
@@ -30,6 +31,9 @@ const deployment = z.strictObject({
   if (value.provider !== 'local') require('model');
   if (value.provider === 'openai' || value.provider === 'anthropic') require('apiKeyEnv');
   if (value.provider === 'openai-compatible') require('baseUrl');
+  if (value.provider === 'local' && value.maxConcurrent !== undefined) {
+    context.addIssue({ code: 'custom', path: ['maxConcurrent'], message: 'not for provider local: the one local model is shared by every local deployment; set CHAT_LOCAL_CONCURRENCY' });
+  }
 });
 
 const routerModel = z.strictObject({ deployments: z.array(deployment).min(1, 'expected at least one deployment') });

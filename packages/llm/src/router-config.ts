@@ -33,6 +33,11 @@ export interface RouterDeployment {
   readonly contextTokens: number | undefined;
   /** Per-million-token prices, for `costUsd`; without one, cost is unknown (null). */
   readonly price: DeploymentPrice | undefined;
+  /**
+   * Remote deployments: requests this process sends it at once; more wait for a free slot, tenants
+   * served in turn. Absent: no limit of its own (the worker's in-flight events bound it). Not for `local`.
+   */
+  readonly maxConcurrent: number | undefined;
 }
 
 export interface AutoPolicyConfig {
@@ -100,9 +105,9 @@ export const parseRouterConfig = (json: unknown, { env, source = 'router configu
         if (key) apiKeys.set(deployment.name, key);
         else missing.push({ path: `models.${routerModel}.deployments[${index}].apiKeyEnv`, message: `environment variable ${deployment.apiKeyEnv} is not set` });
       }
-      const { name, provider, model, apiKeyEnv, baseUrl, weight, priority, price } = deployment;
+      const { name, provider, model, apiKeyEnv, baseUrl, weight, priority, price, maxConcurrent } = deployment;
       const contextTokens = deployment.contextTokens ?? (provider === 'local' ? undefined : defaultDeploymentContextTokens[provider]);
-      return { name, routerModel, provider, model, apiKeyEnv, baseUrl, weight, priority, contextTokens, price };
+      return { name, routerModel, provider, model, apiKeyEnv, baseUrl, weight, priority, contextTokens, price, maxConcurrent };
     }),
   }]));
   if (missing.length > 0) throw new RouterConfigError(source, missing);
@@ -121,7 +126,7 @@ export const parseRouterConfig = (json: unknown, { env, source = 'router configu
  *     "fast": { "deployments": [
  *       { "name": "openai-mini", "provider": "openai", "model": "gpt-4o-mini", "apiKeyEnv": "OPENAI_API_KEY",
  *         "baseUrl": "https://api.openai.com/v1", "weight": 1, "priority": 0, "contextTokens": 128000,
- *         "price": { "inputPerMillion": 0.15, "outputPerMillion": 0.6 } },
+ *         "price": { "inputPerMillion": 0.15, "outputPerMillion": 0.6 }, "maxConcurrent": 32 },
  *       { "name": "claude-haiku", "provider": "anthropic", "model": "claude-haiku-4-5", "apiKeyEnv": "ANTHROPIC_API_KEY", "priority": 1 },
  *       { "name": "local", "provider": "local", "priority": 2 } ] },
  *     "smart": { "deployments": [ { "name": "vllm", "provider": "openai-compatible", "model": "qwen", "baseUrl": "http://vllm:8000/v1" } ] }

@@ -122,7 +122,7 @@ export async function* routeStream(context: RouteContext, request: RouterRequest
     const continuation = continuationOf(request.messages, text, deployment.provider);
     const result = yield* runAttempt({
       deployment, model, observer, now,
-      request: { messages: continuation.messages, maxOutputTokens, temperature: request.temperature, signal },
+      request: { messages: continuation.messages, maxOutputTokens, temperature: request.temperature, signal, tenant: request.tenant },
       continuation: text !== '',
       stripLeadingWhitespace: continuation.stripLeadingWhitespace,
     });

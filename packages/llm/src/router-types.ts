@@ -19,6 +19,8 @@ export interface RouterRequest {
   readonly deadline?: number | undefined;
   /** What `auto` decides on. */
   readonly autoContext?: AutoContext | undefined;
+  /** Whose request it is: deployments that queue (the local model, `maxConcurrent`) serve tenants in turn. */
+  readonly tenant?: string | undefined;
 }
 
 export interface RouterEnd {
@@ -60,6 +62,8 @@ export interface ModelRouter {
   resolveModel(request: Pick<RouterRequest, 'model' | 'messages' | 'autoContext'>): { readonly model: string; readonly auto?: AutoChoice };
   /** The smallest context window among a router model's deployments: a prompt budgeted to it fits any of them. */
   contextTokens(routerModel: string): number;
+  /** The most prompt tokens a request to `routerModel` may have: the smallest of its deployments' caps (a context window where there is no cap). */
+  maxPromptTokens(routerModel: string): number;
   /** Tokens of `text` by the tokenizer of `routerModel`'s first deployment (the local model's own; o200k BPE for remote ones); without a model, o200k BPE. */
   countTokens(text: string, routerModel?: string): number;
   /** The adapter of one deployment (the health check probes through it). */

@@ -40,7 +40,7 @@ test('the documented example parses, with defaults filled in and keys resolved f
   assert.deepEqual(config.retry, { maxRetryAfterMs: 10000 });
   assert.deepEqual(config.healthCheck, { intervalMs: 10000, timeoutMs: 5000 });
   const [, haiku, local] = config.models.fast!.deployments;
-  assert.deepEqual(haiku, { name: 'claude-haiku', routerModel: 'fast', provider: 'anthropic', model: 'claude-haiku-4-5', apiKeyEnv: 'ANTHROPIC_API_KEY', baseUrl: undefined, weight: 1, priority: 1, contextTokens: 200000, price: undefined });
+  assert.deepEqual(haiku, { name: 'claude-haiku', routerModel: 'fast', provider: 'anthropic', model: 'claude-haiku-4-5', apiKeyEnv: 'ANTHROPIC_API_KEY', baseUrl: undefined, weight: 1, priority: 1, contextTokens: 200000, price: undefined, maxConcurrent: undefined });
   assert.equal(local?.contextTokens, undefined);
   assert.equal(config.apiKeys.get('openai-mini'), 'sk-openai');
   assert.ok(!JSON.stringify(config).includes('sk-'), 'keys do not show when the config is logged');

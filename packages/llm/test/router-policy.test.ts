@@ -30,7 +30,7 @@ test('the router resolves auto from the last user message (or autoContext) and s
 });
 
 const deployment = (name: string, priority: number, weight = 1): RouterDeployment =>
-  ({ name, routerModel: 'chat', provider: 'openai', model: name, apiKeyEnv: 'K', baseUrl: undefined, weight, priority, contextTokens: 1000, price: undefined });
+  ({ name, routerModel: 'chat', provider: 'openai', model: name, apiKeyEnv: 'K', baseUrl: undefined, weight, priority, contextTokens: 1000, price: undefined, maxConcurrent: undefined });
 
 test('order: lower priority first; within a priority, drawn by weight with the injected random source', () => {
   const deployments = [deployment('fallback', 1), deployment('light', 0, 1), deployment('heavy', 0, 3)];
