@@ -7,7 +7,7 @@ import type { ChatModel } from '@rivulet/llm';
 import type { Pool } from '@rivulet/store';
 import { fitQueryToModel } from '@rivulet/worker-embedding';
 import { buildPrompt } from '@rivulet/worker-generation';
-import { searchChunks } from '@rivulet/worker-retrieval';
+import { DEFAULT_MIN_SCORE, searchChunks } from '@rivulet/worker-retrieval';
 import type { Answered } from './streams.js';
 
 /** Milliseconds from the start of the answer to the end of each step. */
@@ -19,7 +19,7 @@ export interface InProcessTiming extends Answered {
 }
 
 /** The worker settings the baseline copies (their defaults in consumers/{retrieval,generation}/src/config.ts). */
-export const WORKER_SETTINGS = { efSearch: 100, maxScanTuples: 20_000, minScore: -1, maxOutputTokens: 512, historyTokenBudget: 1500 } as const;
+export const WORKER_SETTINGS = { efSearch: 100, maxScanTuples: 20_000, minScore: DEFAULT_MIN_SCORE, maxOutputTokens: 512, historyTokenBudget: 1500 } as const;
 
 export const inProcessAnswerer = ({ model, pool, chat, tenantId, collection, topK }: {
   model: EmbeddingModel;

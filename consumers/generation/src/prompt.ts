@@ -32,7 +32,9 @@ export const SYSTEM_PROMPT = 'You are Rivulet, a helpful assistant. Answer accur
 
 const RAG_INSTRUCTIONS = 'Answer the question using the numbered sources below. Cite the sources you use as [1], [2] and so on. '
   + 'If the sources do not contain the answer, say so plainly instead of guessing.';
-const NO_SOURCES = 'No document in the knowledge base matched this question. Say that you found no source for it, then answer from general knowledge only if you are sure.';
+/** With retrieval on and no source passed (none scored RETRIEVAL_MIN_SCORE, or none fitted): nothing to cite. */
+const NO_SOURCES = 'No document in the knowledge base is relevant to this question, so there are no sources: do not cite any source and do not write citations such as [1]. '
+  + 'Say that you found no source for it, then answer from general knowledge only if you are sure.';
 
 const formatSource = (chunk: RetrievedChunk, n: number): string => `[${n}] ${chunk.title ?? chunk.documentId}\n${chunk.content.trim()}`;
 

@@ -46,6 +46,10 @@ test('earlier turns come before the question, newest kept when the history budge
 
 test('with retrieval on and nothing found, the model is told there is no source', () => {
   const prompt = buildPrompt({ question: 'q?', chunks: [], rag: true, history: [], countTokens: words, promptTokenBudget: 100, historyTokenBudget: 10 });
-  assert.match(prompt.messages.at(-1)!.content, /No document in the knowledge base matched/);
+  const user = prompt.messages.at(-1)!.content;
+  assert.match(user, /No document in the knowledge base is relevant to this question/);
+  assert.match(user, /do not cite any source and do not write citations such as \[1\]/);
+  assert.doesNotMatch(user, /Answer the question using the numbered sources/, 'not the instructions for answering from sources');
+  assert.ok(user.endsWith('Question: q?'));
   assert.equal(prompt.chunks.length, 0);
 });

@@ -4,4 +4,4 @@ export { searchChunks, MAX_TOP_K, type SearchOptions, type SearchResult } from '
 export { queries, nearestChunks } from './queries.js';
 export { snippetOf, SNIPPET_LENGTH } from './snippet.js';
 export { RetrievalError, type RetrievalErrorCode } from './errors.js';
-export { retrievalConfigSchema } from './config.js';
+export { DEFAULT_MIN_SCORE, retrievalConfigSchema } from './config.js';

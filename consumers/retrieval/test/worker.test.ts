@@ -69,7 +69,8 @@ test('chat questions come out as context-retrieved; searches as reply-end on the
     assert.equal(reply.key, request.requestId);
     assert.equal(reply.event.payload.kind, 'search');
     assert.equal(reply.event.payload.status, 'done');
-    assert.deepEqual(reply.event.payload.sources.map((source) => [source.n, source.chunkId]), [[1, 'keys:0'], [2, 'keys:1'], [3, 'keys:2']]);
+    // topK 3, but the third chunk (a random direction, cosine ~0) is below the default RETRIEVAL_MIN_SCORE.
+    assert.deepEqual(reply.event.payload.sources.map((source) => [source.n, source.chunkId]), [[1, 'keys:0'], [2, 'keys:1']]);
   }
   assert.equal(contexts.length, 2);
   assert.equal(replies.length, searches.length);
