@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { runReadinessChecks, type Logger, type Metrics, type ReadinessCheck } from '@rivulet/observability';
+import { shown, withoutNul } from '../documents/document-input.js';
 import { IngressError, toIngressError } from '../errors.js';
 import type { IngressMetrics } from '../metrics.js';
 import type { ChatRoutes } from './chat-routes.js';
@@ -29,6 +30,13 @@ export interface IngressServerOptions {
 
 const DOCUMENT_PREFIX = '/v1/documents/';
 const CONVERSATION_MESSAGES = /^\/v1\/conversations\/([^/]+)\/messages$/;
+
+/** Query parameters of every route: none may carry a NUL (they reach PostgreSQL as filters and ids). */
+const checkQuery = (url: URL): void => {
+  for (const [name, value] of url.searchParams) {
+    withoutNul(name + value, `query parameter ${shown(name)}`);
+  }
+};
 
 export const createIngressServer = ({
   documents, chat, usage, readiness, isAccepting, metrics, ingressMetrics, logger, onUpgrade, readinessTimeoutMs = 2000,
@@ -92,7 +100,7 @@ export const createIngressServer = ({
     return {
       name: 'unknown',
       run: () => {
-        throw new IngressError('not_found', `No ${method} ${path} here; see docs/protocol.md for the routes.`);
+        throw new IngressError('not_found', `No ${method} ${shown(path, 200)} here; see docs/protocol.md for the routes.`);
       },
     };
   };
@@ -110,6 +118,7 @@ export const createIngressServer = ({
     const { name, run } = route({ request, response, url, requestId });
     response.once('finish', () => ingressMetrics.httpRequests.inc({ route: name, method: request.method ?? '', status: String(response.statusCode) }));
     try {
+      checkQuery(url);
       await run();
     } catch (error) {
       const ingressError = toIngressError(error, requestId);

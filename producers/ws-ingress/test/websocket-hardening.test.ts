@@ -1,0 +1,81 @@
+// A hostile client's WebSocket use against a real ingress: NUL characters and over-long ids
+// refused per frame, naming the field.
+import assert from 'node:assert/strict';
+import { after, before, test, type TestContext } from 'node:test';
+import { waitFor } from './support/environment.js';
+import { createIngressHarness, type IngressHarness } from './support/harness.js';
+import { openSocket, type TestSocket } from './support/socket.js';
+
+let harness: IngressHarness;
+
+before(async () => {
+  harness = await createIngressHarness();
+});
+
+after(async () => {
+  await harness.close();
+});
+
+const NUL = '\u0000';
+
+/** A socket authenticated by header, its ready frame taken, closed when the test ends. */
+const ready = async (context: TestContext, key = harness.keys.a): Promise<TestSocket> => {
+  const socket = await openSocket(harness.wsUrl, { authorization: `Bearer ${key}` });
+  context.after(() => socket.close());
+  await socket.next((frame) => frame.type === 'ready');
+  return socket;
+};
+
+test('a NUL in any field of a chat, ingest, delete_document or cancel frame gets error invalid_request naming the field', async (context) => {
+  const socket = await ready(context);
+  const received = await harness.collectDocuments();
+  const collection = harness.collection();
+  const ingest = (document: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ type: 'ingest', document: { text: 'Some text.', ...document }, collection, ...extra });
+  const cases: [string, Record<string, unknown>, string][] = [
+    ['chat message', { type: 'chat', message: `q${NUL}` }, '"message"'],
+    ['chat model', { type: 'chat', message: 'q', model: `m${NUL}` }, '"model"'],
+    ['chat conversation id', { type: 'chat', message: 'q', conversationId: `c${NUL}` }, '"conversationId"'],
+    ['chat collection', { type: 'chat', message: 'q', collection: `k${NUL}` }, '"collection"'],
+    ['chat filter value', { type: 'chat', message: 'q', filters: { lang: `en${NUL}` } }, '"filters.lang"'],
+    ['chat filter key', { type: 'chat', message: 'q', filters: { [`la${NUL}ng`]: 'en' } }, '"filters"'],
+    ['ingest document id', ingest({ id: `d${NUL}` }), '"document.id"'],
+    ['ingest title', ingest({ title: `t${NUL}` }), '"document.title"'],
+    ['ingest text', ingest({ text: `one${NUL}two` }), '"document.text"'],
+    ['ingest mime', ingest({ text: undefined, contentBase64: 'YQ==', mime: `text/plain;${NUL}` }), '"document.mime"'],
+    ['ingest collection', ingest({}, { collection: `k${NUL}` }), '"collection"'],
+    ['ingest metadata value', ingest({}, { metadata: { lang: `en${NUL}` } }), '"metadata.lang"'],
+    ['ingest metadata key', ingest({}, { metadata: { [`la${NUL}ng`]: 'en' } }), '"metadata"'],
+    ['delete document id', { type: 'delete_document', documentId: `d${NUL}` }, '"documentId"'],
+    ['delete collection', { type: 'delete_document', documentId: 'd', collection: `k${NUL}` }, '"collection"'],
+  ];
+  for (const [index, [what, frame, field]] of cases.entries()) {
+    const id = `frame-${index}`;
+    socket.send({ id, ...frame });
+    const answer = await socket.next((candidate) => candidate.id === id);
+    assert.deepEqual({ type: answer.type, code: answer.code, retryable: answer.retryable }, { type: 'error', code: 'invalid_request', retryable: false }, `${what}: ${JSON.stringify(answer)}`);
+    assert.ok(String(answer.message).includes(field), `${what}: the message names ${field}: ${String(answer.message)}`);
+  }
+  // A frame id with a NUL is no id to answer under: the error has none.
+  for (const type of ['chat', 'cancel']) {
+    socket.send({ type, id: `f${NUL}`, message: 'q' });
+    const answer = await socket.next();
+    assert.deepEqual({ type: answer.type, code: answer.code, hasId: 'id' in answer }, { type: 'error', code: 'invalid_request', hasId: false }, `${type}: ${JSON.stringify(answer)}`);
+    assert.match(String(answer.message), /"id" must be a string of 1 to 128 characters without control characters/);
+  }
+  socket.send({ type: 'ingest', id: 'good', document: { id: 'good-doc', text: 'A good one.' }, collection });
+  await socket.next((frame) => frame.id === 'good' && frame.status === 'accepted');
+  await waitFor(() => received.some(({ event }) => event.payload.collection === collection), { description: 'the good document\'s event' });
+  assert.deepEqual(received.filter(({ event }) => event.payload.collection === collection).map(({ event }) => event.payload.documentId), ['good-doc'], 'only the good ingest was published');
+});
+
+test('an id over 128 characters in a frame gets an error without that id, and the id is not echoed', async (context) => {
+  const socket = await ready(context);
+  const long = 'x'.repeat(10_000);
+  for (const frame of [{ type: 'chat', id: long, message: 'q' }, { type: 'chat', id: 'c-long', message: 'q', conversationId: long }, { type: 'delete_document', id: 'd-long', documentId: long }]) {
+    socket.send(frame);
+    const answer = await socket.next();
+    assert.equal(answer.code, 'invalid_request', JSON.stringify(answer).slice(0, 300));
+    assert.ok(answer.id === undefined || answer.id === frame.id.slice(0, 128), 'a long frame id is never echoed');
+    assert.ok(!String(answer.message).includes('x'.repeat(129)), 'the id is not in the message');
+  }
+});
