@@ -1,10 +1,10 @@
 // A hostile client's WebSocket use against a real ingress: NUL characters and over-long ids
-// refused per frame, naming the field.
+// refused per frame, naming the field, and one terminal frame per chat id.
 import assert from 'node:assert/strict';
 import { after, before, test, type TestContext } from 'node:test';
 import { waitFor } from './support/environment.js';
 import { createIngressHarness, type IngressHarness } from './support/harness.js';
-import { openSocket, type TestSocket } from './support/socket.js';
+import { openSocket, type ServerFrame, type TestSocket } from './support/socket.js';
 
 let harness: IngressHarness;
 
@@ -78,4 +78,26 @@ test('an id over 128 characters in a frame gets an error without that id, and th
     assert.ok(answer.id === undefined || answer.id === frame.id.slice(0, 128), 'a long frame id is never echoed');
     assert.ok(!String(answer.message).includes('x'.repeat(129)), 'the id is not in the message');
   }
+});
+
+const TERMINAL = new Set(['done', 'error']);
+
+test('a second chat frame with an id still answering gets a connection-level error without id; the first chat keeps exactly one terminal frame', async (context) => {
+  const socket = await ready(context);
+  const all: ServerFrame[] = [];
+  socket.socket.on('message', (data: Buffer) => all.push(JSON.parse(data.toString('utf8')) as ServerFrame));
+  socket.send({ type: 'chat', id: 'dup', message: 'What is Rivulet?', rag: false });
+  await socket.next((frame) => frame.type === 'ack' && frame.id === 'dup');
+  socket.send({ type: 'chat', id: 'dup', message: 'Again?', rag: false });
+  const duplicate = await socket.next((frame) => frame.type === 'error' && frame.code === 'invalid_request');
+  assert.equal('id' in duplicate, false, `a connection-level error: ${JSON.stringify(duplicate)}`);
+  assert.match(String(duplicate.message), /"dup" is still answering/);
+
+  // End the first chat (cancel, or its answer if a worker is faster), then make sure nothing else comes for it.
+  socket.send({ type: 'cancel', id: 'dup' });
+  await socket.next((frame) => frame.id === 'dup' && TERMINAL.has(frame.type), 15_000);
+  socket.send({ type: 'ping' });
+  await socket.next((frame) => frame.type === 'pong');
+  const terminals = all.filter((frame) => frame.id === 'dup' && TERMINAL.has(frame.type));
+  assert.equal(terminals.length, 1, `exactly one terminal frame for "dup": ${JSON.stringify(terminals)}`);
 });

@@ -159,7 +159,8 @@ export const runSession = (socket: WebSocket, request: IncomingMessage, options:
 
   const startChat = async (who: ApiKeyPrincipal, frame: ClientFrame): Promise<void> => {
     const frameId = frameIdOf(frame);
-    if (chats.has(frameId)) throw new FrameError(frameId, `A chat with id "${frameId}" is still answering on this socket; use a new id for each chat.`);
+    // No id on this error: an error with the id would be a second terminal frame for the chat still answering.
+    if (chats.has(frameId)) throw new FrameError(undefined, `A chat with id ${JSON.stringify(frameId)} is still answering on this socket; use a new id for each chat.`);
     const submission = withFrameIdOf(frameId, () => chatFrameSubmission(frame.body, frameId));
     chats.set(frameId, '');
     let seq = 0;
