@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
-  baseVariables, defineConfig, duration, fromParser, integer, loadConfig, oneOf, parseByteSize, parseList, port, text, variable,
+  baseVariables, booleanFlag, defineConfig, duration, fromParser, integer, loadConfig, oneOf, parseByteSize, parseList, port, text, variable,
   type Environment, sharedVariables } from '@rivulet/config';
 
 /** One API key from RIVULET_API_KEYS. */
@@ -88,6 +88,10 @@ export const ingressConfigSchema = () => defineConfig({
   WS_MAX_BUFFERED_BYTES: variable({
     description: 'Unsent bytes a WebSocket or SSE client may have queued before it is disconnected (WebSocket close 1013): a client that stops reading never grows the server\'s memory beyond this per connection.',
     schema: boundedBytes(64 * 1024, 1024 * 1024 * 1024, '64 KiB to 1 GiB'), default: '4MiB',
+  }),
+  INGRESS_METRICS_ON_API: variable({
+    description: 'Serve /metrics on the API port (INGRESS_PORT) as well; false answers 404 there, and metrics stay on the ops server (OPS_HOST:OPS_PORT). Set false where the API port is reachable by clients: the metrics show every tenant\'s traffic.',
+    schema: booleanFlag(), default: 'true',
   }),
   EMBEDDING_MODEL_DIR: sharedVariables.EMBEDDING_MODEL_DIR,
   INGRESS_INSTANCE_ID: variable({

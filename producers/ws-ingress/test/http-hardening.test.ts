@@ -1,6 +1,8 @@
 // A hostile client's HTTP requests against a real ingress: NUL characters and over-long ids are
-// refused at the door naming the field, and nothing is published.
+// refused at the door naming the field (nothing published), oversized headers get 431, and
+// /metrics can be taken off the API port.
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import { waitFor } from './support/environment.js';
 import { createIngressHarness, type IngressHarness } from './support/harness.js';
@@ -116,4 +118,42 @@ test('an id over 128 characters is 400 on every route, without the id echoed bac
   assert.ok(unknown.error.message.length < 400, 'an unknown route is not echoed whole');
 });
 
+/** Sends raw bytes and reads the whole answer until the server closes. */
+const rawRequest = (text: string): Promise<string> => new Promise((resolve, reject) => {
+  const { hostname, port } = new URL(harness.url);
+  const socket = connect(Number(port), hostname, () => socket.write(text));
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  socket.on('error', reject);
+  socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+});
 
+test('request headers over the server\'s limit get 431 with the JSON error body; a malformed request still gets 400', async () => {
+  const answer = await rawRequest(`GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`);
+  const [head, body] = answer.split('\r\n\r\n');
+  assert.match(head!, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+  assert.match(head!, /content-type: application\/json/i);
+  const parsed = JSON.parse(body!) as { error: { code: string; message: string; retryable: boolean } };
+  assert.deepEqual({ code: parsed.error.code, retryable: parsed.error.retryable }, { code: 'payload_too_large', retryable: false });
+  assert.match(parsed.error.message, /headers are larger/);
+
+  const malformed = await rawRequest('NOT A REQUEST\r\n\r\n');
+  assert.match(malformed, /^HTTP\/1\.1 400 Bad Request\r\n/);
+  assert.equal((JSON.parse(malformed.split('\r\n\r\n')[1]!) as { error: { code: string } }).error.code, 'invalid_request');
+});
+
+test('INGRESS_METRICS_ON_API=false: /metrics on the API port is 404, and the ops port serves it', async () => {
+  const private_ = await createIngressHarness({ INGRESS_METRICS_ON_API: 'false' });
+  try {
+    const onApi = await fetch(`${private_.url}/metrics`);
+    assert.equal(onApi.status, 404);
+    assert.equal((await onApi.json() as { error: { code: string } }).error.code, 'not_found');
+    const onOps = await fetch(`${private_.ingress.opsUrl}/metrics`);
+    assert.equal(onOps.status, 200);
+    assert.match(await onOps.text(), /^# TYPE rivulet_ingress_websockets gauge$/m);
+    assert.equal((await fetch(`${private_.url}/health`)).status, 200, 'the other ops routes stay on the API port');
+  } finally {
+    await private_.close();
+  }
+  assert.equal((await fetch(`${harness.url}/metrics`)).status, 200, 'on by default (the contract\'s route)');
+});
