@@ -196,6 +196,7 @@ export const runIngress = async (env: Environment = process.env, { exit }: RunIn
     const websockets = createWebSocketEndpoint({
       auth, documents, chat, router, logger, ingressMetrics, isAccepting, rateLimiter,
       maxFrameBytes: config.WS_MAX_FRAME_BYTES, authTimeoutMs: config.WS_AUTH_TIMEOUT, maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
+      allowedOrigins: config.WS_ALLOWED_ORIGINS, maxSocketsPerKey: config.WS_MAX_SOCKETS_PER_KEY,
     });
     openSockets.closeSessionsOfKey = websockets.closeSessionsOfKey;
     const server = createIngressServer({

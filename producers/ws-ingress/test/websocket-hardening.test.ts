@@ -1,15 +1,17 @@
-// A hostile client's WebSocket use against a real ingress: NUL characters and over-long ids
-// refused per frame, naming the field, and one terminal frame per chat id.
+// A hostile client's WebSocket use against a real ingress: NUL characters refused per frame, one
+// terminal frame per chat id, the Origin allowlist and the cap on sockets per API key.
 import assert from 'node:assert/strict';
 import { after, before, test, type TestContext } from 'node:test';
+import { WebSocket } from 'ws';
 import { waitFor } from './support/environment.js';
 import { createIngressHarness, type IngressHarness } from './support/harness.js';
 import { openSocket, type ServerFrame, type TestSocket } from './support/socket.js';
 
+const MAX_SOCKETS = 3;
 let harness: IngressHarness;
 
 before(async () => {
-  harness = await createIngressHarness();
+  harness = await createIngressHarness({ WS_MAX_SOCKETS_PER_KEY: String(MAX_SOCKETS) });
 });
 
 after(async () => {
@@ -100,4 +102,75 @@ test('a second chat frame with an id still answering gets a connection-level err
   await socket.next((frame) => frame.type === 'pong');
   const terminals = all.filter((frame) => frame.id === 'dup' && TERMINAL.has(frame.type));
   assert.equal(terminals.length, 1, `exactly one terminal frame for "dup": ${JSON.stringify(terminals)}`);
+});
+
+/** The upgrade's outcome: the socket opened, or the HTTP status and body it was refused with. */
+const upgrade = (origin: string | undefined, target = harness): Promise<{ opened: true } | { status: number; body: string }> => new Promise((resolve, reject) => {
+  const client = new WebSocket(target.wsUrl, { headers: origin === undefined ? {} : { origin } });
+  client.once('open', () => {
+    client.terminate();
+    resolve({ opened: true });
+  });
+  client.once('unexpected-response', (_request, response) => {
+    const chunks: Buffer[] = [];
+    response.on('data', (chunk: Buffer) => chunks.push(chunk));
+    response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+  });
+  client.once('error', (error) => {
+    if (!/Unexpected server response/.test(error.message)) reject(error);
+  });
+});
+
+test('WS_ALLOWED_ORIGINS (default self): the ingress\'s own origin over http or https and no Origin are accepted; another origin gets 403 with a JSON error', async () => {
+  const own = new URL(harness.url);
+  assert.deepEqual(await upgrade(undefined), { opened: true }, 'a non-browser client sends no Origin');
+  assert.deepEqual(await upgrade(own.origin), { opened: true }, 'the chat page served by this ingress');
+  assert.deepEqual(await upgrade(`https://${own.host}`), { opened: true }, 'the same host behind TLS');
+  for (const origin of ['https://evil.example', `http://${own.hostname}:1`, 'null']) {
+    const refused = await upgrade(origin);
+    assert.ok('status' in refused, `${origin} is refused`);
+    assert.equal(refused.status, 403, origin);
+    const body = JSON.parse(refused.body) as { error: { code: string; message: string; retryable: boolean } };
+    assert.deepEqual({ code: body.error.code, retryable: body.error.retryable }, { code: 'unauthorized', retryable: false });
+    assert.match(body.error.message, /Origin/);
+  }
+});
+
+test('WS_ALLOWED_ORIGINS=* accepts any origin; a list accepts only its origins', async () => {
+  const open = await createIngressHarness({ WS_ALLOWED_ORIGINS: '*' });
+  const listed = await createIngressHarness({ WS_ALLOWED_ORIGINS: 'https://app.example.com' });
+  try {
+    assert.deepEqual(await upgrade('https://evil.example', open), { opened: true });
+    assert.deepEqual(await upgrade('https://app.example.com', listed), { opened: true });
+    const own = await upgrade(new URL(listed.url).origin, listed);
+    assert.equal('status' in own && own.status, 403, 'a list without self leaves out the ingress\'s own origin');
+  } finally {
+    await Promise.all([open.close(), listed.close()]);
+  }
+});
+
+test('WS_MAX_SOCKETS_PER_KEY: one socket over the cap closes with 4429 and gets no ready; a closed socket frees its slot', async (context) => {
+  const key = harness.keys.b;
+  const sockets = [];
+  for (let index = 0; index < MAX_SOCKETS; index += 1) sockets.push(await ready(context, key));
+  const over = await openSocket(harness.wsUrl, { authorization: `Bearer ${key}` });
+  context.after(() => over.close());
+  const { code, reason } = await over.closed();
+  assert.equal(code, 4429);
+  assert.match(reason, /too many open sockets for this API key/);
+  assert.equal(over.frames.length, 0, 'no ready frame');
+  const otherKey = await ready(context, harness.keys.a);
+  otherKey.send({ type: 'ping' });
+  await otherKey.next((frame) => frame.type === 'pong');
+
+  sockets[0]!.close();
+  // The server frees the slot when it sees the close: retry until a new socket is admitted (bounded).
+  const admitted = await waitFor(async () => {
+    const next = await openSocket(harness.wsUrl, { authorization: `Bearer ${key}` });
+    context.after(() => next.close());
+    const first = await Promise.race([next.next((frame) => frame.type === 'ready', 5_000), next.closed(5_000)]);
+    return 'type' in first ? next : undefined;
+  }, { timeoutMs: 10_000, description: 'a socket admitted after one closed' });
+  admitted.send({ type: 'ping' });
+  await admitted.next((frame) => frame.type === 'pong');
 });
