@@ -106,6 +106,13 @@ test('empty and whitespace-only files are empty_document', async () => {
   await assert.rejects(parseDocument({ content: Buffer.from([0xef, 0xbb, 0xbf]), mimeType: 'text/markdown' }), refusal('empty_document'));
 });
 
+test('one NUL in an otherwise plain text, Markdown or HTML upload is not_text, a final failure (the ingress refuses a NUL only in inline text)', async () => {
+  const text = `${'A sentence of ordinary words. '.repeat(200)}\u0000${' And more words.'.repeat(50)}`;
+  for (const [mimeType, content] of [['text/plain', text], ['text/markdown', `# Title\n\n${text}`], ['text/html', `<p>${text}</p>`]] as const) {
+    await assert.rejects(parseDocument({ content: Buffer.from(content), mimeType }), refusal('not_text', /NUL bytes/), mimeType);
+  }
+});
+
 test('markup with no text in it is no_text', async () => {
   await assert.rejects(parseDocument({ content: Buffer.from('<html><script>only()</script><style>a{}</style></html>'), mimeType: 'text/html' }), refusal('no_text'));
 });

@@ -2,8 +2,9 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
-  baseVariables, defineConfig, duration, fromParser, integer, loadConfig, oneOf, parseByteSize, parseList, port, text, variable,
+  baseVariables, booleanFlag, defineConfig, duration, fromParser, integer, loadConfig, oneOf, parseByteSize, parseList, port, text, variable,
   type Environment, sharedVariables } from '@rivulet/config';
+import { parseAllowedOrigins } from './ws/origin-policy.js';
 
 /** One API key from RIVULET_API_KEYS. */
 export interface StaticApiKey {
@@ -88,6 +89,18 @@ export const ingressConfigSchema = () => defineConfig({
   WS_MAX_BUFFERED_BYTES: variable({
     description: 'Unsent bytes a WebSocket or SSE client may have queued before it is disconnected (WebSocket close 1013): a client that stops reading never grows the server\'s memory beyond this per connection.',
     schema: boundedBytes(64 * 1024, 1024 * 1024 * 1024, '64 KiB to 1 GiB'), default: '4MiB',
+  }),
+  WS_ALLOWED_ORIGINS: variable({
+    description: 'Browser origins allowed to open a WebSocket, comma-separated (e.g. https://app.example.com): `self` is the origin of the Host the ingress is served on (http and https), `*` any origin. An upgrade without an Origin header (a non-browser client) is always allowed; another Origin gets HTTP 403.',
+    schema: fromParser(parseAllowedOrigins), default: 'self',
+  }),
+  WS_MAX_SOCKETS_PER_KEY: variable({
+    description: 'Open WebSocket connections one API key may have on one ingress instance (not across instances); one more is closed with 4429 after authentication.',
+    schema: integer({ min: 1, max: 1_000_000 }), default: '100',
+  }),
+  INGRESS_METRICS_ON_API: variable({
+    description: 'Serve /metrics on the API port (INGRESS_PORT) as well; false answers 404 there, and metrics stay on the ops server (OPS_HOST:OPS_PORT). Set false where the API port is reachable by clients: the metrics show every tenant\'s traffic.',
+    schema: booleanFlag(), default: 'true',
   }),
   EMBEDDING_MODEL_DIR: sharedVariables.EMBEDDING_MODEL_DIR,
   INGRESS_INSTANCE_ID: variable({

@@ -39,6 +39,8 @@ export interface RunIngressOptions {
 export interface RunningIngress {
   /** `http://host:port` of the HTTP API and WebSocket (`ws://host:port/v1/ws`). */
   url: string;
+  /** `http://host:port` of the ops server (/health, /ready, /metrics on OPS_HOST:OPS_PORT). */
+  opsUrl: string;
   /** Graceful stop: refuse new work, close sockets (1001), finish requests, leave the group, close clients. */
   stop(): Promise<void>;
 }
@@ -194,6 +196,7 @@ export const runIngress = async (env: Environment = process.env, { exit }: RunIn
     const websockets = createWebSocketEndpoint({
       auth, documents, chat, router, logger, ingressMetrics, isAccepting, rateLimiter,
       maxFrameBytes: config.WS_MAX_FRAME_BYTES, authTimeoutMs: config.WS_AUTH_TIMEOUT, maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
+      allowedOrigins: config.WS_ALLOWED_ORIGINS, maxSocketsPerKey: config.WS_MAX_SOCKETS_PER_KEY,
     });
     openSockets.closeSessionsOfKey = websockets.closeSessionsOfKey;
     const server = createIngressServer({
@@ -209,7 +212,7 @@ export const runIngress = async (env: Environment = process.env, { exit }: RunIn
         },
       }),
       usage: createUsageRoutes({ auth, usage: { byDay: (tenantId, range) => usageByDay(pool, { tenantId, ...range }) } }),
-      readiness, isAccepting, metrics, ingressMetrics, logger, onUpgrade: websockets.handleUpgrade,
+      readiness, isAccepting, metrics, metricsOnApi: config.INGRESS_METRICS_ON_API, ingressMetrics, logger, onUpgrade: websockets.handleUpgrade,
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -229,13 +232,13 @@ export const runIngress = async (env: Environment = process.env, { exit }: RunIn
         clearTimeout(deadline);
       },
     });
-    await service.serve(dependencies);
+    const ops = await service.serve(dependencies);
 
     const { port } = server.address() as AddressInfo;
     const host = config.INGRESS_HOST.includes(':') ? `[${config.INGRESS_HOST}]` : config.INGRESS_HOST;
     const url = `http://${host}:${port}`;
     logger.info({ url, websocket: `ws://${host}:${port}/v1/ws`, instanceId: config.INGRESS_INSTANCE_ID, statusGroup: statusFeed.groupId, replyPartition: lease.partition }, 'ingress listening');
-    return { url, stop: () => service.stop() };
+    return { url, opsUrl: ops.url, stop: () => service.stop() };
   } catch (error) {
     await service.stop();
     throw error;

@@ -134,7 +134,7 @@ test('chat frames and OpenAI bodies are checked with errors that name the field'
   invalid(() => chatFrameSubmission({}, 'f'), /"message" must be a non-empty string/);
   invalid(() => chatFrameSubmission({ message: 'a'.repeat(32_001) }, 'f'), /32000/);
   invalid(() => chatFrameSubmission({ message: 'x', topK: 51 }, 'f'), /"topK" must be an integer from 1 to 50/);
-  invalid(() => chatFrameSubmission({ message: 'x', filters: { a: { b: 1 } } }, 'f'), /"filters"/);
+  invalid(() => chatFrameSubmission({ message: 'x', filters: { a: { b: 1 } } }, 'f'), /"filters\.a" must be a string, a finite number or a boolean/);
   invalid(() => completionRequestOf({ messages: [] }), /"messages" must be a non-empty array/);
   invalid(() => completionRequestOf({ messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'a' }] }), /last entry of "messages" must be the user's question/);
   invalid(() => completionRequestOf({ messages: [{ role: 'user', content: [{ type: 'image_url' }] }] }), /text part/);

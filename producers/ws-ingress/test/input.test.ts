@@ -27,6 +27,20 @@ test('the config has working defaults, and a secret value never shows in its err
   assert.throws(() => loadIngressConfig({ INGEST_MAX_DOCUMENT_BYTES: '30MiB' }), /INGEST_MAX_DOCUMENT_BYTES/);
 });
 
+test('WS_ALLOWED_ORIGINS: self, * or origins; anything more than an origin is refused; the new limits have their defaults', () => {
+  const config = loadIngressConfig({});
+  assert.deepEqual({ ...config.WS_ALLOWED_ORIGINS, origins: [...config.WS_ALLOWED_ORIGINS.origins] }, { any: false, self: true, origins: [] });
+  assert.equal(config.WS_MAX_SOCKETS_PER_KEY, 100);
+  assert.equal(config.INGRESS_METRICS_ON_API, true);
+  const listed = loadIngressConfig({ WS_ALLOWED_ORIGINS: 'self, https://App.Example.com, http://localhost:3000/' }).WS_ALLOWED_ORIGINS;
+  assert.deepEqual([...listed.origins], ['https://app.example.com', 'http://localhost:3000']);
+  assert.equal(loadIngressConfig({ WS_ALLOWED_ORIGINS: '*' }).WS_ALLOWED_ORIGINS.any, true);
+  for (const bad of ['https://app.example.com/path', 'app.example.com', 'ftp://files.example.com', 'https://user@app.example.com']) {
+    assert.throws(() => loadIngressConfig({ WS_ALLOWED_ORIGINS: bad }), /WS_ALLOWED_ORIGINS/, bad);
+  }
+  assert.throws(() => loadIngressConfig({ WS_MAX_SOCKETS_PER_KEY: '0' }), /WS_MAX_SOCKETS_PER_KEY/);
+});
+
 test('the static key store resolves keys to tenants with an id that is not the key', async () => {
   const store = staticApiKeyStore([{ tenantId: 'acme', key: 'secret-key-1' }]);
   const principal = await store.lookup('secret-key-1');

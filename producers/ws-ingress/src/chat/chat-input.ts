@@ -1,7 +1,7 @@
 // Chat requests as clients send them (WebSocket `chat`, POST /v1/chat/completions, POST /v1/search),
 // checked once into one shape. Every message names the field and what is accepted.
 import type { ChatTurn } from '@rivulet/schemas';
-import { collectionOf, metadataOf, optionalId } from '../documents/document-input.js';
+import { collectionOf, metadataOf, optionalId, withoutNul } from '../documents/document-input.js';
 import { invalidRequest } from '../errors.js';
 
 export const MAX_MESSAGE_CHARS = 32_000;
@@ -31,7 +31,7 @@ export interface ChatSubmission {
 export const messageOf = (value: unknown, field = 'message'): string => {
   if (typeof value !== 'string' || value.trim().length === 0) throw invalidRequest(`"${field}" must be a non-empty string.`);
   if (value.length > MAX_MESSAGE_CHARS) throw invalidRequest(`"${field}" has ${value.length} characters; the limit is ${MAX_MESSAGE_CHARS}. Shorten it or send the text as a document.`);
-  return value;
+  return withoutNul(value, field);
 };
 
 export const topKOf = (value: unknown, field: string): number => {
@@ -42,18 +42,13 @@ export const topKOf = (value: unknown, field: string): number => {
   return value;
 };
 
-export const filtersOf = (value: unknown, field = 'filters'): Record<string, string> => {
-  try {
-    return metadataOf(value);
-  } catch {
-    throw invalidRequest(`"${field}" must be an object of metadata keys to exact string, number or boolean values.`);
-  }
-};
+/** Search filters: metadata keys to exact values, checked as metadata is (errors name `field`). */
+export const filtersOf = (value: unknown, field = 'filters'): Record<string, string> => metadataOf(value, field);
 
 export const modelOf = (value: unknown): string => {
   if (value === undefined || value === null) return 'auto';
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_MODEL_NAME) throw invalidRequest(`"model" must be a model name of 1 to ${MAX_MODEL_NAME} characters, or "auto".`);
-  return value;
+  return withoutNul(value, 'model');
 };
 
 export const booleanOf = (value: unknown, field: string, fallback: boolean): boolean => {

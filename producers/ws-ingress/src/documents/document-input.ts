@@ -31,41 +31,60 @@ const hasControlCharacters = (value: string): boolean => {
   return false;
 };
 
-/** A required id-like string: 1..128 characters, no control characters. */
+/** An id this server accepts: 1..128 characters, no control characters. */
+export const isUsableId = (value: unknown): value is string =>
+  typeof value === 'string' && value.length > 0 && value.length <= MAX_ID_LENGTH && !hasControlCharacters(value);
+
+/** A required id-like string: 1..128 characters, no control characters. The error never echoes the value. */
 export const requiredId = (value: unknown, field: string): string => {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID_LENGTH || hasControlCharacters(value)) {
-    throw invalidRequest(`"${field}" must be a string of 1 to ${MAX_ID_LENGTH} characters without control characters.`);
-  }
+  if (!isUsableId(value)) throw invalidRequest(`"${field}" must be a string of 1 to ${MAX_ID_LENGTH} characters without control characters.`);
   return value;
 };
+
+/**
+ * Every client string that can reach PostgreSQL (text and jsonb refuse U+0000) or a worker passes
+ * here: a NUL is refused at the door, naming the field, instead of failing later as `internal`.
+ */
+export const withoutNul = (value: string, field: string): string => {
+  if (value.includes('\u0000')) throw invalidRequest(`"${field}" contains a NUL character (U+0000); remove it and send the request again.`);
+  return value;
+};
+
+/** A name as it can be shown in an error: escaped and cut short, so a message never carries a client's control characters or megabytes. */
+export const shown = (value: string, limit = 64): string => JSON.stringify(value.length > limit ? `${value.slice(0, limit)}…` : value);
 
 export const optionalId = (value: unknown, field: string): string | undefined =>
   value === undefined || value === null ? undefined : requiredId(value, field);
 
 export const collectionOf = (value: unknown): string => optionalId(value, 'collection') ?? DEFAULT_COLLECTION;
 
-export const titleOf = (value: unknown): string | null => {
+export const titleOf = (value: unknown, field = 'title'): string | null => {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string' || value.length > MAX_TITLE_LENGTH) {
-    throw invalidRequest(`"title" must be a string of at most ${MAX_TITLE_LENGTH} characters.`);
+    throw invalidRequest(`"${field}" must be a string of at most ${MAX_TITLE_LENGTH} characters.`);
   }
-  return value === '' ? null : value;
+  return value === '' ? null : withoutNul(value, field);
 };
 
-/** Flat metadata: string, number and boolean values become strings; anything nested is refused. */
-export const metadataOf = (value: unknown): Record<string, string> => {
+/** The file name of an upload (multipart `filename`), stored with the document. */
+export const fileNameOf = (value: string | null): string | null => (value === null ? null : withoutNul(value, 'filename of the "file" part'));
+
+/** Flat metadata (or search filters, `field`): string, number and boolean values become strings; anything nested is refused. */
+export const metadataOf = (value: unknown, field = 'metadata'): Record<string, string> => {
   if (value === undefined || value === null) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) throw invalidRequest('"metadata" must be an object of string, number or boolean values.');
+  if (typeof value !== 'object' || Array.isArray(value)) throw invalidRequest(`"${field}" must be an object of string, number or boolean values.`);
   const entries = Object.entries(value as Record<string, unknown>);
-  if (entries.length > MAX_METADATA_ENTRIES) throw invalidRequest(`"metadata" may have at most ${MAX_METADATA_ENTRIES} keys.`);
+  if (entries.length > MAX_METADATA_ENTRIES) throw invalidRequest(`"${field}" may have at most ${MAX_METADATA_ENTRIES} keys.`);
   const metadata: Record<string, string> = {};
   for (const [key, item] of entries) {
-    if (key === '' || key.length > MAX_ID_LENGTH) throw invalidRequest(`"metadata" keys must be 1 to ${MAX_ID_LENGTH} characters.`);
+    if (key === '' || key.length > MAX_ID_LENGTH) throw invalidRequest(`"${field}" keys must be 1 to ${MAX_ID_LENGTH} characters.`);
+    if (key.includes('\u0000')) throw invalidRequest(`A key of "${field}" contains a NUL character (U+0000): ${shown(key)}; remove it and send the request again.`);
+    const name = `${field}.${key}`;
     const isScalar = typeof item === 'string' || typeof item === 'boolean' || (typeof item === 'number' && Number.isFinite(item));
-    if (!isScalar) throw invalidRequest(`"metadata.${key}" must be a string, a finite number or a boolean; nested values are not allowed.`);
+    if (!isScalar) throw invalidRequest(`"${name}" must be a string, a finite number or a boolean; nested values are not allowed.`);
     const text = String(item);
-    if (text.length > MAX_METADATA_VALUE_LENGTH) throw invalidRequest(`"metadata.${key}" may have at most ${MAX_METADATA_VALUE_LENGTH} characters.`);
-    metadata[key] = text;
+    if (text.length > MAX_METADATA_VALUE_LENGTH) throw invalidRequest(`"${name}" may have at most ${MAX_METADATA_VALUE_LENGTH} characters.`);
+    metadata[key] = withoutNul(text, name);
   }
   return metadata;
 };
@@ -81,16 +100,20 @@ export const metadataFromJson = (text: string): Record<string, string> => {
   return metadataOf(parsed);
 };
 
-/** Text given inline (`text` in JSON or a WebSocket frame). */
-export const textContentOf = (value: unknown): Buffer => {
-  if (typeof value !== 'string') throw invalidRequest('"text" must be a string.');
-  if (value.trim() === '') throw invalidRequest('"text" is empty; send the document\'s content.');
-  return Buffer.from(value, 'utf8');
+/**
+ * Text given inline (`text` in JSON or a WebSocket frame). A NUL in it is refused here: the parser
+ * would fail the document as binary (`not_text`) anyway, and a JSON string says it is text.
+ */
+export const textContentOf = (value: unknown, field = 'text'): Buffer => {
+  if (typeof value !== 'string') throw invalidRequest(`"${field}" must be a string.`);
+  if (value.trim() === '') throw invalidRequest(`"${field}" is empty; send the document's content.`);
+  return Buffer.from(withoutNul(value, field), 'utf8');
 };
 
 const mimePattern = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*(\s*;.*)?$/i;
 
 export const mimeTypeOf = (value: unknown, field: string): string => {
+  if (typeof value === 'string') withoutNul(value, field);
   if (typeof value !== 'string' || value.length > 200 || !mimePattern.test(value.trim())) {
     throw invalidRequest(`"${field}" must be a media type such as text/plain, text/markdown, text/html or application/pdf.`);
   }

@@ -1,6 +1,7 @@
 // POST /v1/chat/completions, POST /v1/search, GET /v1/conversations[/{id}/messages], POST /v1/embeddings.
 import { authenticate, type ApiKeyStore } from '../auth.js';
 import { searchSubmission } from '../chat/chat-input.js';
+import { requiredId, withoutNul } from '../documents/document-input.js';
 import type { ChatService } from '../chat/chat-service.js';
 import type { ReplyEndPayload, ReplyListener } from '../chat/reply-router.js';
 import { errorBody, IngressError, retryAfterSeconds, type ErrorBody } from '../errors.js';
@@ -174,12 +175,13 @@ export const createChatRoutes = ({ chat, auth, conversations, embedder, maxBuffe
 
   const messages = async ({ request, response }: RouteRequest, encodedId: string): Promise<void> => {
     const principal = await authenticate(auth, request.headers.authorization);
-    let conversationId: string;
+    let decoded: string;
     try {
-      conversationId = decodeURIComponent(encodedId);
+      decoded = decodeURIComponent(encodedId);
     } catch {
       throw new IngressError('invalid_request', 'The conversation id in the path is not valid percent-encoding.');
     }
+    const conversationId = requiredId(decoded, 'id');
     const found = await conversations.messages(principal.tenantId, conversationId);
     if (found === undefined) throw new IngressError('not_found', `No conversation "${conversationId}" for this API key's tenant.`);
     sendJson(response, 200, found);
@@ -192,6 +194,7 @@ export const createChatRoutes = ({ chat, auth, conversations, embedder, maxBuffe
     if (!Array.isArray(inputs) || inputs.length === 0 || inputs.length > MAX_EMBEDDING_INPUTS || !inputs.every((item) => typeof item === 'string' && item.length > 0 && item.length <= 32_000)) {
       throw new IngressError('invalid_request', `"input" must be a non-empty string or an array of 1 to ${MAX_EMBEDDING_INPUTS} non-empty strings of at most 32,000 characters (token arrays are not accepted).`);
     }
+    (inputs as string[]).forEach((text, index) => withoutNul(text, typeof body.input === 'string' ? 'input' : `input[${index}]`));
     const format = body.encoding_format ?? 'float';
     if (format !== 'float' && format !== 'base64') throw new IngressError('invalid_request', '"encoding_format" must be "float" or "base64".');
     const model = await embedder();

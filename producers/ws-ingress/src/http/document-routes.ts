@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authenticate, type ApiKeyStore } from '../auth.js';
 import {
-  collectionOf, metadataFromJson, metadataOf, optionalId, requiredId, textContentOf, titleOf, TEXT_MIME_TYPE, uploadMimeType,
+  collectionOf, fileNameOf, metadataFromJson, metadataOf, optionalId, requiredId, textContentOf, titleOf, TEXT_MIME_TYPE, uploadMimeType,
   type DocumentSubmission,
 } from '../documents/document-input.js';
 import type { DocumentService } from '../documents/document-service.js';
@@ -54,7 +54,7 @@ export const createDocumentRoutes = ({ documents, auth, maxDocumentBytes, rateLi
         documentId: optionalId(upload.fields.id, 'id'),
         collection: collectionOf(upload.fields.collection),
         title: titleOf(upload.fields.title),
-        fileName: upload.fileName,
+        fileName: fileNameOf(upload.fileName),
         mimeType: uploadMimeType(upload.mimeType, upload.fileName),
         content: upload.content,
         metadata: upload.fields.metadata === undefined ? {} : metadataFromJson(upload.fields.metadata),

@@ -2,6 +2,7 @@
 // @fastify/busboy with limits so an oversized file is refused while it arrives, not after.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Busboy, type BusboyHeaders } from '@fastify/busboy';
+import { shown } from '../documents/document-input.js';
 import { invalidRequest, type IngressError } from '../errors.js';
 import { allowBody, checkDeclaredLength, tooLarge, watchBodySize } from './http-io.js';
 
@@ -67,8 +68,8 @@ export const readMultipart = (request: IncomingMessage, response: ServerResponse
       stream.on('error', (error: unknown) => fail(invalidRequest(`The file part could not be read: ${(error as Error).message}`)));
     });
     parser.on('field', (name, value, _nameTruncated, valueTruncated) => {
-      if (!isFormField(name)) return fail(invalidRequest(`Unknown form field "${name}"; send "${FILE_FIELD}" and optionally ${FORM_FIELDS.map((field) => `"${field}"`).join(', ')}.`));
-      if (valueTruncated) return fail(invalidRequest(`Form field "${name}" is longer than ${MAX_FIELD_BYTES} bytes.`));
+      if (!isFormField(name)) return fail(invalidRequest(`Unknown form field ${shown(name)}; send "${FILE_FIELD}" and optionally ${FORM_FIELDS.map((field) => `"${field}"`).join(', ')}.`));
+      if (valueTruncated) return fail(invalidRequest(`Form field ${shown(name)} is longer than ${MAX_FIELD_BYTES} bytes.`));
       fields[name] = value;
     });
     parser.on('filesLimit', () => fail(invalidRequest(`Send exactly one "${FILE_FIELD}" part.`)));

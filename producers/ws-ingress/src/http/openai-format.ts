@@ -3,7 +3,7 @@
 import type { ChatTurn, Source } from '@rivulet/schemas';
 import { booleanOf, filtersOf, maxTokensOf, messageOf, modelOf, temperatureOf, topKOf, MAX_HISTORY_TURNS, type ChatSubmission } from '../chat/chat-input.js';
 import type { ReplyEndPayload } from '../chat/reply-router.js';
-import { collectionOf, optionalId } from '../documents/document-input.js';
+import { collectionOf, optionalId, requiredId, withoutNul } from '../documents/document-input.js';
 import { invalidRequest } from '../errors.js';
 
 export interface CompletionRequest {
@@ -14,20 +14,23 @@ export interface CompletionRequest {
 
 /** `content` as a string or as OpenAI content parts (only text parts are accepted). */
 const contentOf = (value: unknown, index: number): string => {
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return withoutNul(value, `messages[${index}].content`);
   if (Array.isArray(value)) {
     return value.map((part: unknown, partIndex) => {
       const fields = (typeof part === 'object' && part !== null ? part : {}) as Record<string, unknown>;
       if (fields.type !== 'text' || typeof fields.text !== 'string') {
         throw invalidRequest(`"messages[${index}].content[${partIndex}]" must be a text part {"type":"text","text":"…"}; images and audio are not supported.`);
       }
-      return fields.text;
+      return withoutNul(fields.text, `messages[${index}].content[${partIndex}].text`);
     }).join('');
   }
   throw invalidRequest(`"messages[${index}].content" must be a string or an array of text parts.`);
 };
 
 const ROLES = new Set(['system', 'developer', 'user', 'assistant']);
+
+/** OpenAI's `user`: an id of the end user (at most 128 characters, like every id); empty is absent. */
+const userOf = (value: unknown): string | null => (value === undefined || value === null || value === '' ? null : requiredId(value, 'user'));
 
 export const completionRequestOf = (body: Record<string, unknown>): CompletionRequest => {
   if (!Array.isArray(body.messages) || body.messages.length === 0) throw invalidRequest('"messages" must be a non-empty array of {"role","content"}.');
@@ -46,7 +49,6 @@ export const completionRequestOf = (body: Record<string, unknown>): CompletionRe
     ragFields = rag as Record<string, unknown>;
   }
   const streamOptions = (typeof body.stream_options === 'object' && body.stream_options !== null ? body.stream_options : {}) as Record<string, unknown>;
-  const user = body.user;
   return {
     stream: booleanOf(body.stream, 'stream', false),
     includeUsage: streamOptions.include_usage === true,
@@ -55,7 +57,7 @@ export const completionRequestOf = (body: Record<string, unknown>): CompletionRe
       message: messageOf(last.content, `messages[${turns.length - 1}].content`),
       conversationId: optionalId(body.conversation_id, 'conversation_id'),
       clientRequestId: null,
-      userId: typeof user === 'string' && user.length > 0 && user.length <= 128 ? user : null,
+      userId: userOf(body.user),
       model: modelOf(body.model),
       rag: rag !== false,
       collection: collectionOf(ragFields.collection),

@@ -1,9 +1,10 @@
 // The ingress's HTTP server: routes, ops endpoints on the same port, and the WebSocket upgrade.
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, maxHeaderSize, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { runReadinessChecks, type Logger, type Metrics, type ReadinessCheck } from '@rivulet/observability';
-import { IngressError, toIngressError } from '../errors.js';
+import { shown, withoutNul } from '../documents/document-input.js';
+import { errorBody, IngressError, toIngressError } from '../errors.js';
 import type { IngressMetrics } from '../metrics.js';
 import type { ChatRoutes } from './chat-routes.js';
 import { sendChatPage } from './page/chat-page.js';
@@ -20,6 +21,8 @@ export interface IngressServerOptions {
   /** False once shutdown began: /ready answers 503 `draining`. */
   isAccepting: () => boolean;
   metrics: Metrics;
+  /** INGRESS_METRICS_ON_API: false answers /metrics with 404 here (the ops server still serves it). */
+  metricsOnApi?: boolean;
   ingressMetrics: IngressMetrics;
   logger: Logger;
   /** The WebSocket endpoint's upgrade handler. */
@@ -30,8 +33,24 @@ export interface IngressServerOptions {
 const DOCUMENT_PREFIX = '/v1/documents/';
 const CONVERSATION_MESSAGES = /^\/v1\/conversations\/([^/]+)\/messages$/;
 
+/** The raw answer to a request node:http could not parse: 431 for headers over its limit, else 400. */
+const clientErrorAnswer = (error: NodeJS.ErrnoException): string => {
+  const [status, failure] = error.code === 'HPE_HEADER_OVERFLOW'
+    ? ['431 Request Header Fields Too Large', new IngressError('payload_too_large', `The request headers are larger than this server accepts (${maxHeaderSize} bytes in all); send fewer or smaller headers.`)]
+    : ['400 Bad Request', new IngressError('invalid_request', 'Malformed HTTP request.')];
+  const body = JSON.stringify({ error: errorBody(failure) });
+  return `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+};
+
+/** Query parameters of every route: none may carry a NUL (they reach PostgreSQL as filters and ids). */
+const checkQuery = (url: URL): void => {
+  for (const [name, value] of url.searchParams) {
+    withoutNul(name + value, `query parameter ${shown(name)}`);
+  }
+};
+
 export const createIngressServer = ({
-  documents, chat, usage, readiness, isAccepting, metrics, ingressMetrics, logger, onUpgrade, readinessTimeoutMs = 2000,
+  documents, chat, usage, readiness, isAccepting, metrics, metricsOnApi = true, ingressMetrics, logger, onUpgrade, readinessTimeoutMs = 2000,
 }: IngressServerOptions): Server => {
   const log = logger.child({ component: 'http' });
 
@@ -60,6 +79,7 @@ export const createIngressServer = ({
           sendJson(response, report.ready ? 200 : 503, { status: report.ready ? 'ready' : 'not_ready', checks: report.checks });
         });
       case '/metrics':
+        if (!metricsOnApi) break;
         return only('/metrics', ['GET', 'HEAD'], async () => {
           const body = await metrics.render();
           response.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store' }).end(body);
@@ -92,7 +112,7 @@ export const createIngressServer = ({
     return {
       name: 'unknown',
       run: () => {
-        throw new IngressError('not_found', `No ${method} ${path} here; see docs/protocol.md for the routes.`);
+        throw new IngressError('not_found', `No ${method} ${shown(path, 200)} here; see docs/protocol.md for the routes.`);
       },
     };
   };
@@ -110,6 +130,7 @@ export const createIngressServer = ({
     const { name, run } = route({ request, response, url, requestId });
     response.once('finish', () => ingressMetrics.httpRequests.inc({ route: name, method: request.method ?? '', status: String(response.statusCode) }));
     try {
+      checkQuery(url);
       await run();
     } catch (error) {
       const ingressError = toIngressError(error, requestId);
@@ -128,9 +149,9 @@ export const createIngressServer = ({
   // Expect: 100-continue reaches the same handler, which answers "continue" only after auth and size checks pass.
   server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => server.emit('request', request, response));
   server.on('upgrade', onUpgrade);
-  server.on('clientError', (error, socket) => {
-    log.debug({ error: error.message }, 'malformed HTTP request');
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n{"error":{"code":"invalid_request","message":"Malformed HTTP request.","retryable":false}}');
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    log.debug({ error: error.message, code: error.code }, 'malformed HTTP request');
+    if (socket.writable) socket.end(clientErrorAnswer(error));
     else socket.destroy();
   });
   return server;

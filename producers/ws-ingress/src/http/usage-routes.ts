@@ -2,6 +2,7 @@
 // model, from the totals the usage aggregator keeps (consumers/persistence).
 import type { UsageDay } from '@rivulet/store';
 import { authenticate, type ApiKeyStore } from '../auth.js';
+import { shown } from '../documents/document-input.js';
 import { IngressError } from '../errors.js';
 import { sendJson } from './http-io.js';
 import type { RouteRequest } from './document-routes.js';
@@ -22,7 +23,7 @@ const isoDay = (time: number): string => new Date(time).toISOString().slice(0, 1
 const dayOf = (name: string, value: string | null, fallback: string): string => {
   const text = value ?? fallback;
   const time = /^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(`${text}T00:00:00Z`) : Number.NaN;
-  if (Number.isNaN(time) || isoDay(time) !== text) throw new IngressError('invalid_request', `"${name}" must be a date written YYYY-MM-DD (UTC), got "${text}".`);
+  if (Number.isNaN(time) || isoDay(time) !== text) throw new IngressError('invalid_request', `"${name}" must be a date written YYYY-MM-DD (UTC), got ${shown(text, 40)}.`);
   return text;
 };
 

@@ -1,6 +1,6 @@
 // Client frames (PROTOCOL.md §1): parsing and checking, before anything is done with them.
 import {
-  base64ContentOf, collectionOf, metadataOf, mimeTypeOf, optionalId, requiredId, textContentOf, titleOf, TEXT_MIME_TYPE,
+  base64ContentOf, collectionOf, isUsableId, metadataOf, mimeTypeOf, optionalId, requiredId, shown, textContentOf, titleOf, TEXT_MIME_TYPE,
   type DocumentSubmission,
 } from '../documents/document-input.js';
 import { IngressError, invalidRequest } from '../errors.js';
@@ -27,7 +27,8 @@ export class FrameError extends IngressError {
   }
 }
 
-const usableId = (value: unknown): string | undefined => (typeof value === 'string' && value.length > 0 && value.length <= 128 ? value : undefined);
+// An error answers under the frame's id only when it is a valid id (never a long or unprintable one).
+const usableId = (value: unknown): string | undefined => (isUsableId(value) ? value : undefined);
 
 const isKnownType = (type: unknown): type is ClientFrameType => (CLIENT_FRAME_TYPES as readonly unknown[]).includes(type);
 
@@ -45,8 +46,8 @@ export const parseFrame = (text: string): ClientFrame => {
   const body = parsed as Record<string, unknown>;
   const id = usableId(body.id);
   if (!isKnownType(body.type)) {
-    const shown = typeof body.type === 'string' ? `"${body.type.slice(0, 40)}"` : 'missing';
-    throw new FrameError(id, `Unknown frame type (${shown}); expected one of ${CLIENT_FRAME_TYPES.join(', ')}.`);
+    const type = typeof body.type === 'string' ? shown(body.type, 40) : 'missing';
+    throw new FrameError(id, `Unknown frame type (${type}); expected one of ${CLIENT_FRAME_TYPES.join(', ')}.`);
   }
   return { type: body.type, id, body };
 };
@@ -77,10 +78,10 @@ export const ingestSubmission = (frame: ClientFrame): DocumentSubmission => with
   return {
     documentId: optionalId(fields.id, 'document.id'),
     collection: collectionOf(frame.body.collection),
-    title: titleOf(fields.title),
+    title: titleOf(fields.title, 'document.title'),
     fileName: null,
     mimeType: hasText ? TEXT_MIME_TYPE : mimeTypeOf(fields.mime, 'document.mime'),
-    content: hasText ? textContentOf(fields.text) : base64ContentOf(fields.contentBase64),
+    content: hasText ? textContentOf(fields.text, 'document.text') : base64ContentOf(fields.contentBase64),
     metadata: metadataOf(frame.body.metadata),
   };
 });

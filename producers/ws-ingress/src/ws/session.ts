@@ -21,6 +21,8 @@ const MAX_REMEMBERED_CHATS = 1000;
 export const CLOSE_UNAUTHORIZED = 4401;
 /** RFC 6455 1013 "try again later": the client stopped reading and its unsent frames piled up. */
 export const CLOSE_SLOW_CONSUMER = 1013;
+/** The API key already has WS_MAX_SOCKETS_PER_KEY sockets open on this instance. */
+export const CLOSE_TOO_MANY_SOCKETS = 4429;
 
 export interface SessionOptions {
   auth: ApiKeyStore;
@@ -35,8 +37,11 @@ export interface SessionOptions {
   ingressMetrics: IngressMetrics;
   /** Counts chat, ingest and delete_document frames against the key's rate; none = unlimited. */
   rateLimiter?: RateLimiter;
-  /** Told which key a socket authenticated with (so a revocation can close it). */
-  onAuthenticated?: (socket: WebSocket, principal: ApiKeyPrincipal) => void;
+  /**
+   * Told which key a socket authenticated with (so a revocation can close it); answers false when
+   * the key has no socket left (WS_MAX_SOCKETS_PER_KEY), and the socket is closed with 4429.
+   */
+  onAuthenticated?: (socket: WebSocket, principal: ApiKeyPrincipal) => boolean;
 }
 
 const toBuffer = (data: RawData): Buffer =>
@@ -96,10 +101,11 @@ export const runSession = (socket: WebSocket, request: IncomingMessage, options:
     try {
       const principal = await auth.lookup(token);
       if (!principal) refuse('unauthorized: unknown or revoked API key');
-      else {
-        options.onAuthenticated?.(socket, principal);
-        send({ type: 'ready', sessionId, tenant: principal.tenantId });
-      }
+      else if (socket.readyState !== WebSocket.OPEN) return undefined;
+      else if (options.onAuthenticated?.(socket, principal) === false) {
+        socket.close(CLOSE_TOO_MANY_SOCKETS, 'too many open sockets for this API key; close one and connect again');
+        return undefined;
+      } else send({ type: 'ready', sessionId, tenant: principal.tenantId });
       return principal;
     } catch (error) {
       log.error({ error }, 'API key lookup failed');
@@ -159,7 +165,8 @@ export const runSession = (socket: WebSocket, request: IncomingMessage, options:
 
   const startChat = async (who: ApiKeyPrincipal, frame: ClientFrame): Promise<void> => {
     const frameId = frameIdOf(frame);
-    if (chats.has(frameId)) throw new FrameError(frameId, `A chat with id "${frameId}" is still answering on this socket; use a new id for each chat.`);
+    // No id on this error: an error with the id would be a second terminal frame for the chat still answering.
+    if (chats.has(frameId)) throw new FrameError(undefined, `A chat with id ${JSON.stringify(frameId)} is still answering on this socket; use a new id for each chat.`);
     const submission = withFrameIdOf(frameId, () => chatFrameSubmission(frame.body, frameId));
     chats.set(frameId, '');
     let seq = 0;
