@@ -103,6 +103,14 @@ export const ingressConfigSchema = () => defineConfig({
     schema: booleanFlag(), default: 'true',
   }),
   EMBEDDING_MODEL_DIR: sharedVariables.EMBEDDING_MODEL_DIR,
+  INGRESS_EMBEDDINGS_BATCH_SIZE: variable({
+    description: 'Texts per model run of a POST /v1/embeddings input, one run at a time per ingress: the model\'s memory grows with batch size × tokens², and onnxruntime keeps what its largest run needed, so this bounds the ingress\'s memory (with 8, about 650 MiB resident under the largest inputs; see docs/operations.md).',
+    schema: integer({ min: 1, max: 256 }), default: '8',
+  }),
+  INGRESS_EMBEDDINGS_MAX_TOKENS: variable({
+    description: 'Tokens (of the embedding model, special tokens included) all strings of one POST /v1/embeddings `input` may have together; over it the request is refused with 413 payload_too_large before any is embedded. The default takes the largest input the other limits allow: 256 strings of the model\'s 256 tokens.',
+    schema: integer({ min: 1, max: 1_000_000 }), default: '65536',
+  }),
   INGRESS_INSTANCE_ID: variable({
     description: 'Name of this ingress instance; its status and reply consumer groups are rivulet-ingress-status-<id> and rivulet-ingress-replies-<id>. Unique per running instance.',
     schema: instanceId(), default: defaultInstanceId(), documentedDefault: '<hostname>-<pid>-<random>',

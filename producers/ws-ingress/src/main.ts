@@ -21,7 +21,8 @@ import { createChatService, kafkaChatPublisher } from './chat/chat-service.js';
 import { createReplyFeed } from './chat/reply-feed.js';
 import { leaseReplyPartition } from './chat/reply-partition.js';
 import { ReplyRouter } from './chat/reply-router.js';
-import { createChatRoutes, type TextEmbedder } from './http/chat-routes.js';
+import { createChatRoutes } from './http/chat-routes.js';
+import { createEmbeddingsRoute, type TextEmbedder } from './http/embeddings-route.js';
 import { createUsageRoutes } from './http/usage-routes.js';
 import { createDocumentRoutes } from './http/document-routes.js';
 import { createIngressServer } from './http/server.js';
@@ -155,7 +156,14 @@ export const runIngress = async (env: Environment = process.env, { exit }: RunIn
         modelDirectory: config.EMBEDDING_MODEL_DIR ?? join(config.RIVULET_HOME, 'models', 'all-minilm-l6-v2'), variant: 'int8', intraOpThreads: 1, interOpThreads: 1,
       });
       const model = await embedding;
-      return { modelId: model.id, embed: (texts) => model.embed(texts), countTokens: (text) => model.tokenizer?.countTokens(text) ?? Math.ceil(text.length / 4) };
+      return {
+        modelId: model.id, maxTokens: model.maxTokens,
+        embed: (texts) => {
+          ingressMetrics.embeddingBatches.inc();
+          return model.embed(texts);
+        },
+        countTokens: (text) => model.tokenizer?.countTokens(text) ?? Math.ceil(text.length / 4),
+      };
     };
     service.onStop({ stop: async () => void (await (await embedding)?.close()) });
 
@@ -202,7 +210,7 @@ export const runIngress = async (env: Environment = process.env, { exit }: RunIn
     const server = createIngressServer({
       documents: createDocumentRoutes({ documents, auth, rateLimiter, maxDocumentBytes: config.INGEST_MAX_DOCUMENT_BYTES }),
       chat: createChatRoutes({
-        chat, auth, embedder, rateLimiter, maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
+        chat, auth, rateLimiter, maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
         conversations: {
           list: async (tenantId, { limit }) => (await listConversations(pool, tenantId, { limit })).map(({ id, title, updatedAt }) => ({ id, title, updatedAt })),
           messages: async (tenantId, conversationId) => {
@@ -211,6 +219,7 @@ export const runIngress = async (env: Environment = process.env, { exit }: RunIn
           },
         },
       }),
+      embeddings: createEmbeddingsRoute({ auth, embedder, rateLimiter, batchSize: config.INGRESS_EMBEDDINGS_BATCH_SIZE, maxRequestTokens: config.INGRESS_EMBEDDINGS_MAX_TOKENS }),
       usage: createUsageRoutes({ auth, usage: { byDay: (tenantId, range) => usageByDay(pool, { tenantId, ...range }) } }),
       readiness, isAccepting, metrics, metricsOnApi: config.INGRESS_METRICS_ON_API, ingressMetrics, logger, onUpgrade: websockets.handleUpgrade,
     });

@@ -23,6 +23,9 @@ export const createIngressMetrics = (metrics: Metrics) => ({
     name: 'rivulet_ingress_chat_duration_seconds', help: 'From accepting a chat or search request to its terminal reply, by kind.', labelNames: ['kind'],
     buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
   }),
+  embeddingBatches: metrics.counter({
+    name: 'rivulet_ingress_embedding_batches_total', help: 'Model runs of POST /v1/embeddings (each at most INGRESS_EMBEDDINGS_BATCH_SIZE texts).',
+  }),
   statusPushes: metrics.counter({
     name: 'rivulet_ingress_status_pushes_total', help: 'ingest_status frames pushed from document-indexed events, by outcome.', labelNames: ['outcome'],
   }),

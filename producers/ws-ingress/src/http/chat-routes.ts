@@ -1,7 +1,7 @@
-// POST /v1/chat/completions, POST /v1/search, GET /v1/conversations[/{id}/messages], POST /v1/embeddings.
+// POST /v1/chat/completions, POST /v1/search, GET /v1/conversations[/{id}/messages].
 import { authenticate, type ApiKeyStore } from '../auth.js';
 import { searchSubmission } from '../chat/chat-input.js';
-import { requiredId, withoutNul } from '../documents/document-input.js';
+import { requiredId } from '../documents/document-input.js';
 import type { ChatService } from '../chat/chat-service.js';
 import type { ReplyEndPayload, ReplyListener } from '../chat/reply-router.js';
 import { errorBody, IngressError, retryAfterSeconds, type ErrorBody } from '../errors.js';
@@ -17,26 +17,17 @@ export interface ConversationReader {
   messages(tenantId: string, conversationId: string): Promise<{ id: string; role: string; content: string; createdAt: string; tokens: number }[] | undefined>;
 }
 
-/** The embedding model behind POST /v1/embeddings (the same model and cache as the pipeline). */
-export interface TextEmbedder {
-  readonly modelId: string;
-  embed(texts: readonly string[]): Promise<Float32Array[]>;
-  countTokens(text: string): number;
-}
-
 export interface ChatRoutesOptions {
   chat: ChatService;
   auth: ApiKeyStore;
   conversations: ConversationReader;
-  embedder: () => Promise<TextEmbedder>;
   /** A streaming client with more unsent bytes than this is disconnected (it stopped reading). */
   maxBufferedBytes: number;
-  /** Counts completions, search and embeddings requests against the key's rate; none = unlimited. */
+  /** Counts completions and search requests against the key's rate; none = unlimited. */
   rateLimiter?: RateLimiter;
 }
 
 const MAX_CHAT_BODY_BYTES = 4 * 1024 * 1024;
-const MAX_EMBEDDING_INPUTS = 256;
 
 const httpError = (error: ErrorBody): IngressError =>
   new IngressError(error.code, error.message, { retriable: error.retryable, retryAfterMs: error.retryAfterMs, ...(error.code === 'cancelled' ? { httpStatus: 499 } : {}) });
@@ -55,7 +46,7 @@ const collect = (): { listener: ReplyListener; result: Promise<ReplyEndPayload> 
   };
 };
 
-export const createChatRoutes = ({ chat, auth, conversations, embedder, maxBufferedBytes, rateLimiter }: ChatRoutesOptions) => {
+export const createChatRoutes = ({ chat, auth, conversations, maxBufferedBytes, rateLimiter }: ChatRoutesOptions) => {
   const completions = async ({ request, response }: RouteRequest): Promise<void> => {
     const principal = await authenticate(auth, request.headers.authorization);
     await admitHttp(rateLimiter, principal, response);
@@ -187,40 +178,7 @@ export const createChatRoutes = ({ chat, auth, conversations, embedder, maxBuffe
     sendJson(response, 200, found);
   };
 
-  const embeddings = async ({ request, response }: RouteRequest): Promise<void> => {
-    await admitHttp(rateLimiter, await authenticate(auth, request.headers.authorization), response);
-    const body = parseJsonObject(await readBody(request, response, MAX_CHAT_BODY_BYTES));
-    const inputs = typeof body.input === 'string' ? [body.input] : body.input;
-    if (!Array.isArray(inputs) || inputs.length === 0 || inputs.length > MAX_EMBEDDING_INPUTS || !inputs.every((item) => typeof item === 'string' && item.length > 0 && item.length <= 32_000)) {
-      throw new IngressError('invalid_request', `"input" must be a non-empty string or an array of 1 to ${MAX_EMBEDDING_INPUTS} non-empty strings of at most 32,000 characters (token arrays are not accepted).`);
-    }
-    (inputs as string[]).forEach((text, index) => withoutNul(text, typeof body.input === 'string' ? 'input' : `input[${index}]`));
-    const format = body.encoding_format ?? 'float';
-    if (format !== 'float' && format !== 'base64') throw new IngressError('invalid_request', '"encoding_format" must be "float" or "base64".');
-    const model = await embedder();
-    const texts = inputs as string[];
-    let vectors: Float32Array[];
-    try {
-      vectors = await model.embed(texts);
-    } catch (error) {
-      if ((error as { code?: unknown }).code === 'input_too_long') {
-        throw new IngressError('invalid_request', `An input is longer than the embedding model reads (${(error as Error).message}); split it into smaller pieces.`);
-      }
-      throw error;
-    }
-    const tokens = texts.reduce((sum, text) => sum + model.countTokens(text), 0);
-    sendJson(response, 200, {
-      object: 'list',
-      data: vectors.map((vector, index) => ({
-        object: 'embedding', index,
-        embedding: format === 'base64' ? Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64') : Array.from(vector),
-      })),
-      model: model.modelId,
-      usage: { prompt_tokens: tokens, total_tokens: tokens },
-    });
-  };
-
-  return { completions, search, listConversations, messages, embeddings };
+  return { completions, search, listConversations, messages };
 };
 
 export type ChatRoutes = ReturnType<typeof createChatRoutes>;

@@ -9,12 +9,14 @@ import type { IngressMetrics } from '../metrics.js';
 import type { ChatRoutes } from './chat-routes.js';
 import { sendChatPage } from './page/chat-page.js';
 import type { DocumentRoutes, RouteRequest } from './document-routes.js';
+import type { EmbeddingsRoute } from './embeddings-route.js';
 import type { UsageRoutes } from './usage-routes.js';
 import { sendError, sendJson } from './http-io.js';
 
 export interface IngressServerOptions {
   documents: DocumentRoutes;
   chat: ChatRoutes;
+  embeddings: EmbeddingsRoute;
   usage: UsageRoutes;
   /** Same checks as the ops server's /ready. */
   readiness: Readonly<Record<string, ReadinessCheck>>;
@@ -50,7 +52,7 @@ const checkQuery = (url: URL): void => {
 };
 
 export const createIngressServer = ({
-  documents, chat, usage, readiness, isAccepting, metrics, metricsOnApi = true, ingressMetrics, logger, onUpgrade, readinessTimeoutMs = 2000,
+  documents, chat, embeddings, usage, readiness, isAccepting, metrics, metricsOnApi = true, ingressMetrics, logger, onUpgrade, readinessTimeoutMs = 2000,
 }: IngressServerOptions): Server => {
   const log = logger.child({ component: 'http' });
 
@@ -93,7 +95,7 @@ export const createIngressServer = ({
       case '/v1/search':
         return only('/v1/search', ['POST'], () => chat.search(route));
       case '/v1/embeddings':
-        return only('/v1/embeddings', ['POST'], () => chat.embeddings(route));
+        return only('/v1/embeddings', ['POST'], () => embeddings(route));
       case '/v1/usage':
         return only('/v1/usage', ['GET'], () => usage.get(route));
       case '/v1/conversations':
