@@ -57,7 +57,7 @@ test('failStaleDocuments fails what is accepted or processing past the bound, an
   await insert('t3', 'old-failed', 'v1', 'failed', 45);
   await insert('t3', 'old-deleted', 'v1', 'deleted', 45);
   const published: FailedDocument[] = [];
-  const failed = await failStaleDocuments(pool, { olderThan: new Date(Date.now() - 30 * MINUTE), failure: timeout, onFailed: async (batch) => void published.push(...batch) });
+  const failed = await failStaleDocuments(pool, { olderThan: new Date(Date.now() - 30 * MINUTE), failure: timeout, onFailed: (batch) => Promise.resolve(void published.push(...batch)) });
   assert.equal(failed, 2);
   assert.deepEqual(published.map(({ documentId }) => documentId).sort(), ['stuck-accepted', 'stuck-processing']);
   assert.deepEqual(published.find(({ documentId }) => documentId === 'stuck-processing'), { ...reference('t3', 'stuck-processing'), version: 'v1' });
