@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventProducer } from '@rivulet/kafka';
 import { documentKey, TOPICS, type EventRecords } from '@rivulet/schemas';
-import type { Service } from '@rivulet/service';
+import { startRounds, type Service } from '@rivulet/service';
 import { failStaleDocuments, PROCESSING_TIMEOUT, type FailedDocument, type Pool } from '@rivulet/store';
 
 export interface DocumentSweepOptions {
@@ -54,14 +54,10 @@ export const startDocumentSweep = ({ pool, producer, timeoutMs, intervalMs, logg
   const swept = metrics.counter({ name: 'rivulet_documents_swept_total', labelNames: [], help: 'Documents failed because they stayed accepted or processing past DOCUMENT_PROCESSING_TIMEOUT.' });
   const failedRounds = metrics.counter({ name: 'rivulet_document_sweep_failures_total', labelNames: [], help: 'Document sweep rounds that failed (PostgreSQL or Kafka); the next interval tries again.' });
   const failure = { code: PROCESSING_TIMEOUT, message: sweepReason(timeoutMs) };
-  const shutdown = new AbortController();
-  const rounds = new Set<Promise<number>>();
-  let timer: NodeJS.Timeout | undefined;
-
-  const round = async (): Promise<number> => {
+  const round = async (signal: AbortSignal): Promise<number> => {
     try {
       const failed = await failStaleDocuments(pool, {
-        olderThan: new Date(now() - timeoutMs), failure, signal: shutdown.signal,
+        olderThan: new Date(now() - timeoutMs), failure, signal,
         onFailed: async (documents) => void (await producer.send(documents.map((document) => failedEvent(document, failure.message)))),
       });
       swept.inc({}, failed);
@@ -73,27 +69,5 @@ export const startDocumentSweep = ({ pool, producer, timeoutMs, intervalMs, logg
       return -1;
     }
   };
-
-  const track = (): Promise<number> => {
-    const running = round();
-    rounds.add(running);
-    void running.finally(() => rounds.delete(running));
-    return running;
-  };
-
-  const schedule = (): void => {
-    if (shutdown.signal.aborted) return;
-    timer = setTimeout(() => void track().then(schedule), intervalMs);
-    timer.unref();
-  };
-  schedule();
-
-  return {
-    runRound: track,
-    stop: async () => {
-      shutdown.abort();
-      clearTimeout(timer);
-      await Promise.allSettled([...rounds]);
-    },
-  };
+  return startRounds({ round, intervalMs });
 };
