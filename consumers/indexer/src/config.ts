@@ -1,4 +1,16 @@
-import { baseVariables, defineConfig, integer, variable, withKafkaConsumer } from '@rivulet/config';
+import { baseVariables, defineConfig, fromParser, integer, parseDuration, variable, withKafkaConsumer } from '@rivulet/config';
+
+/** Node's timers hold at most 2^31-1 ms (about 24.8 days). */
+const MAX_TIMER_MS = 24 * 86_400_000;
+
+/** A duration from `min` to 24 days; with `orOff`, `0` or `off` too (returned as 0). */
+const durationFrom = (min: number, label: string, { orOff = false } = {}) => fromParser((text) => {
+  const trimmed = text.trim().toLowerCase();
+  if (orOff && (trimmed === 'off' || trimmed === '0')) return 0;
+  const milliseconds = parseDuration(trimmed);
+  if (milliseconds < min || milliseconds > MAX_TIMER_MS) throw new RangeError(`expected a duration from ${label} to 24d${orOff ? ', or 0/off' : ''}`);
+  return milliseconds;
+});
 
 export const indexerConfigSchema = withKafkaConsumer(
   defineConfig({
@@ -6,6 +18,14 @@ export const indexerConfigSchema = withKafkaConsumer(
     INDEXER_DATABASE_POOL_SIZE: variable({
       description: 'PostgreSQL connections of one indexer process (each in-flight chunk holds one during its transaction).',
       schema: integer({ min: 1, max: 200 }), default: '8',
+    }),
+    DOCUMENT_PROCESSING_TIMEOUT: variable({
+      description: 'A document still `accepted` or `processing` this long after its last step (accepted by the ingress, chunked by the ingestion worker) is marked `failed` (`processing_timeout`) by the indexers\' sweep. Set it above the longest a large document takes from chunking to indexed, backlog included; a swept document that completes later still ends `completed`. At least 1m; 0 or off: no sweep (dead letters still fail their documents).',
+      schema: durationFrom(60_000, '1m', { orOff: true }), default: '30m',
+    }),
+    DOCUMENT_SWEEP_INTERVAL: variable({
+      description: 'Time between two sweeps of one indexer process for documents past DOCUMENT_PROCESSING_TIMEOUT; every instance sweeps, each document is failed by one (FOR UPDATE SKIP LOCKED).',
+      schema: durationFrom(1, '1ms'), default: '1m',
     }),
   }),
 );

@@ -2,7 +2,7 @@
 // interval, through the same deleteExpiredConversations as `rivulet cleanup`. Its lock lets only
 // one instance run a round at a time; the others skip theirs. A failed round is logged and counted,
 // and the next interval tries again: the process never stops for it.
-import type { Service } from '@rivulet/service';
+import { startRounds, type Service } from '@rivulet/service';
 import { deleteExpiredConversations, type ExpiredConversationsResult, type Pool } from '@rivulet/store';
 
 /** The first round waits a random part of this (or of the interval, when shorter), so instances started together spread out. */
@@ -50,15 +50,11 @@ export const startCleanupSchedule = ({
     name: 'rivulet_cleanup_removed_total', labelNames: ['kind'],
     help: 'Rows deleted by cleanup rounds, by kind: conversations, messages.',
   });
-  const shutdown = new AbortController();
-  const rounds = new Set<Promise<CleanupRound>>();
-  let timer: NodeJS.Timeout | undefined;
-
-  const round = async (): Promise<CleanupRound> => {
+  const round = async (signal: AbortSignal): Promise<CleanupRound> => {
     const olderThan = new Date(now() - retentionMs);
     const started = now();
     try {
-      const result = await deleteExpiredConversations(pool, { olderThan, batchSize, signal: shutdown.signal });
+      const result = await deleteExpiredConversations(pool, { olderThan, batchSize, signal });
       runs.inc({ outcome: OUTCOME_LABEL[result.outcome] });
       removed.inc({ kind: 'conversations' }, result.conversations);
       removed.inc({ kind: 'messages' }, result.messages);
@@ -74,27 +70,5 @@ export const startCleanupSchedule = ({
     }
   };
 
-  const track = (): Promise<CleanupRound> => {
-    const running = round();
-    rounds.add(running);
-    void running.finally(() => rounds.delete(running));
-    return running;
-  };
-
-  const schedule = (delayMs: number): void => {
-    if (shutdown.signal.aborted) return;
-    timer = setTimeout(() => void track().then(() => schedule(intervalMs)), delayMs);
-    // The consumers keep the process alive; a pending round alone must not.
-    timer.unref();
-  };
-  schedule(firstRoundDelayMs);
-
-  return {
-    runRound: track,
-    stop: async () => {
-      shutdown.abort();
-      clearTimeout(timer);
-      await Promise.allSettled([...rounds]);
-    },
-  };
+  return startRounds({ round, intervalMs, firstDelayMs: firstRoundDelayMs });
 };

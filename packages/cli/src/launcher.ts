@@ -65,7 +65,9 @@ export const startPipeline = async ({ processes = ['ingress', 'ingestion', 'embe
     RATE_LIMIT_PER_MINUTE: '0', INGRESS_PORT: String(ingressPort), KAFKA_TOPIC_PREFIX: topicPrefix,
     // The database is shared, not isolated like the topics: a persistence worker's cleanup rounds
     // would delete other runs' (and other tests') old conversations. The schedule has tests of its own.
-    CONVERSATION_RETENTION: 'off', ...env,
+    // Likewise an indexer's document sweep would fail other runs' unfinished documents: the sweep
+    // has tests of its own (consumers/indexer/test/document-sweep.test.ts).
+    CONVERSATION_RETENTION: 'off', DOCUMENT_PROCESSING_TIMEOUT: 'off', ...env,
   };
 
   const start = async (name: InstanceName, extraEnv: Record<string, string> = {}): Promise<void> => {

@@ -43,8 +43,12 @@ export const deadLetterFor = (input: {
       failedAt: now,
     },
   };
+  // The original's type and id stay in originalHeaders: on the dead letter they would name the
+  // wrong event (the producer's own headers come first, so a copy would override them), and a
+  // consumer of the dead-letter topic that takes `event-dead-lettered` would skip every one.
+  const { [HEADERS.eventType]: _originalType, [HEADERS.eventId]: _originalId, ...carried } = headers;
   const deadLetterHeaders: HeaderMap = {
-    ...headers,
+    ...carried,
     [HEADERS.deadLetter.reason]: error.code,
     [HEADERS.deadLetter.error]: error.message.slice(0, 1000),
     [HEADERS.deadLetter.originalTopic]: topic,

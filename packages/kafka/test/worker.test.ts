@@ -91,6 +91,9 @@ test('a handler that always fails dead-letters the event with its error, and the
   assert.equal(headers[HEADERS.deadLetter.originalTopic]?.toString(), harness.topics.input);
   assert.equal(letter.decoded?.type, 'event-dead-lettered');
   const { payload } = letter.decoded.value;
+  assert.equal(headers[HEADERS.eventType]?.toString(), 'event-dead-lettered', 'the header names the dead letter, not the original event');
+  assert.equal(headers[HEADERS.eventId]?.toString(), letter.decoded.value.eventId);
+  assert.equal((payload.originalHeaders as Record<string, string>)[HEADERS.eventType], 'thing-created', 'the original type stays in the payload');
   assert.equal(payload.errorMessage, 'cannot handle poison');
   const original = await harness.codec.decode(payload.originalValue as Buffer);
   assert.equal((original.value as TestEvents['thing-created']).payload.thingId, 'poison', 'the original bytes are kept');

@@ -23,3 +23,7 @@ export {
   vectorIndexName, createVectorIndexSql, INDEX_VERSION_STATES, ensureVectorIndex, completeSwitchedDocuments, findLastRetiredIndexVersion, documentsNotCarried,
   SWITCH_TIMEOUT_MS, type ActivateOptions, type DocumentVersionRef, type IndexVersion, type IndexVersionState, type IndexVersionSummary, type NewIndexVersion, type CompletedDocument, type IndexCoverage, type SwitchResult, type DropResult,
 } from './index-versions.js';
+export {
+  failDocumentVersion, failStaleDocuments, PROCESSING_FAILED, PROCESSING_TIMEOUT,
+  type DocumentRef, type DocumentFailure, type FailedDocument, type StaleDocumentsOptions,
+} from './document-status.js';
