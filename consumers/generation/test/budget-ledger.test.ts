@@ -100,6 +100,13 @@ test('a worker whose clock is days behind Redis\'s keeps its counts: key lifetim
   assert.ok(Math.abs(ttl - (60 * 60 * 1000 + DAYS)) < 5000, `the count lives its period's rest plus a day on Redis's clock (${ttl} ms)`);
 });
 
+test('a settle long after its period, its count gone, leaves no key without an expiry', async () => {
+  const { ledger, prefix } = ledgerWithClock();
+  const longGone = counter('tenant:t:model:*:day', 1000, { expiresAt: Date.now() - 2 * DAYS });
+  assert.equal(await ledger.settle({ reservationId: 'very-late', tokens: 5, counters: [longGone] }), 'unknown');
+  for (const key of await keysUnder(redis, prefix)) assert.notEqual(await redis.pttl(key), -1, `${key} has an expiry`);
+});
+
 test('hold expiries are Redis\'s: a worker whose clock runs ahead does not drop another\'s hold, one behind does not keep its own', async () => {
   const prefix = uniquePrefix();
   prefixes.push(prefix);

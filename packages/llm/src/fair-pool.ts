@@ -4,7 +4,7 @@ import { abortError } from './stream-errors.js';
  * A fixed set of items (the local model's context sequences, a remote deployment's request slots)
  * lent one at a time. A caller waits for a free one instead of failing, and a waiter whose signal
  * fires leaves the queue. Waiters are served fairly between tenants: a freed item goes to the
- * waiting tenant served least recently (one never served, or with nothing in hand, first), and
+ * waiting tenant served least recently (one never served first), and
  * within a tenant in arrival order. So one tenant's burst or long prompts hold back another
  * tenant's request by at most the items already lent, never by the burst's queue.
  */
@@ -31,7 +31,7 @@ export const createPool = <Item>(items: readonly Item[]): Pool<Item> => {
   const queues = new Map<string, Waiter<Item>[]>();
   /** Items lent, and to whom. */
   const lent = new Map<Item, string>();
-  /** Tenant -> the turn it was last served at; forgotten once it has neither waiters nor items. */
+  /** Tenant -> the turn it was last served at (see forgetIdle for when it is forgotten). */
   const lastServed = new Map<string, number>();
   let turn = 0;
   let waitingCount = 0;
@@ -41,8 +41,18 @@ export const createPool = <Item>(items: readonly Item[]): Pool<Item> => {
     lastServed.set(tenant, (turn += 1));
     return item;
   };
-  const forgetIdle = (tenant: string) => {
-    if (!queues.has(tenant) && ![...lent.values()].includes(tenant)) lastServed.delete(tenant);
+  const holds = (tenant: string): boolean => [...lent.values()].includes(tenant);
+  /**
+   * Forgets tenants with neither waiters nor items whose last turn is older than every waiting
+   * tenant's: forgetting them (turn 0) keeps their order against every waiter. A tenant served
+   * more recently than a waiter is remembered, so coming back does not put it ahead of that waiter.
+   */
+  const forgetIdle = () => {
+    let oldestWaiting = Infinity;
+    for (const tenant of queues.keys()) oldestWaiting = Math.min(oldestWaiting, lastServed.get(tenant) ?? 0);
+    for (const [tenant, served] of lastServed) {
+      if (served < oldestWaiting && !queues.has(tenant) && !holds(tenant)) lastServed.delete(tenant);
+    }
   };
   const remove = (tenant: string, waiter: Waiter<Item>) => {
     const queue = queues.get(tenant) ?? [];
@@ -72,7 +82,7 @@ export const createPool = <Item>(items: readonly Item[]): Pool<Item> => {
       return new Promise<Item>((resolve, reject) => {
         const onAbort = () => {
           remove(tenant, waiter);
-          forgetIdle(tenant);
+          forgetIdle();
           reject(abortError(signal));
         };
         const waiter: Waiter<Item> = {
@@ -93,17 +103,17 @@ export const createPool = <Item>(items: readonly Item[]): Pool<Item> => {
       });
     },
     release: (item) => {
-      const owner = lent.get(item);
       lent.delete(item);
-      if (owner !== undefined) forgetIdle(owner);
       const tenant = nextTenant();
       if (tenant === undefined) {
         free.push(item);
+        forgetIdle();
         return;
       }
       const waiter = queues.get(tenant)![0]!;
       remove(tenant, waiter);
       waiter.resolve(lend(item, tenant));
+      forgetIdle();
     },
     drain: (error) => {
       const failed = [...queues.values()].flat();

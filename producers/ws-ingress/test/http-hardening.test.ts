@@ -71,6 +71,9 @@ test('a NUL in any document field, form field, file name, path id or query param
     ['metadata value', { metadata: { lang: `en${NUL}` } }, '"metadata.lang"'],
     ['metadata key', { metadata: { [`la${NUL}ng`]: 'en' } }, '"metadata"'],
     ['inline text', { text: `one${NUL}two` }, '"text"'],
+    // An unpaired surrogate: PostgreSQL's jsonb refuses it as it refuses NUL (it was a retryable 503).
+    ['metadata value with a lone surrogate', { metadata: { lang: 'en\ud800' } }, '"metadata.lang"'],
+    ['title with a lone surrogate', { title: 't\udc00' }, '"title"'],
   ];
   for (const [what, fields, field] of json) {
     await assertRefused(await postJson('/v1/documents', { id: 'nul-doc', collection, text: 'Some text.', ...fields }), field, `JSON ${what}`);

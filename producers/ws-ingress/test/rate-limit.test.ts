@@ -196,3 +196,24 @@ test('ingress: the 4th counted request gets HTTP 429 + Retry-After and a WebSock
   assert.match(metrics, /^rivulet_rate_limited_total\{surface="websocket"\} 1$/m);
   assert.match(metrics, /^rivulet_rate_limit_fallback 0$/m);
 });
+
+test('a duplicate chat id refused by the rate limit still gets a connection-level error without id: the first chat keeps one terminal frame', async (context) => {
+  const harness: IngressHarness = await createIngressHarness({ RATE_LIMIT_PER_MINUTE: '1' });
+  context.after(() => harness.close());
+  const socket = await openSocket(harness.wsUrl, { authorization: `Bearer ${harness.keys.a}` });
+  context.after(() => socket.close());
+  await socket.next((frame) => frame.type === 'ready');
+  const all: ServerFrame[] = [];
+  socket.socket.on('message', (data: Buffer) => all.push(JSON.parse(data.toString('utf8')) as ServerFrame));
+  socket.send({ type: 'chat', id: 'first', message: 'What is Rivulet?', rag: false });
+  await socket.next((frame) => frame.type === 'ack' && frame.id === 'first');
+  socket.send({ type: 'chat', id: 'first', message: 'Again, over the limit', rag: false });
+  const duplicate = await socket.next((frame) => frame.type === 'error' && frame.id === undefined);
+  assert.equal(duplicate.code, 'invalid_request', `the duplicate is refused as a duplicate, before the rate limit: ${JSON.stringify(duplicate)}`);
+  socket.send({ type: 'cancel', id: 'first' });
+  await socket.next((frame) => frame.id === 'first' && (frame.type === 'done' || frame.type === 'error'), 15_000);
+  socket.send({ type: 'ping' });
+  await socket.next((frame) => frame.type === 'pong');
+  const terminals = all.filter((frame) => frame.id === 'first' && (frame.type === 'done' || frame.type === 'error'));
+  assert.deepEqual(terminals.map((frame) => frame.code), ['cancelled'], `one terminal frame for "first": ${JSON.stringify(terminals)}`);
+});

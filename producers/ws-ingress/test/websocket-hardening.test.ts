@@ -174,3 +174,20 @@ test('WS_MAX_SOCKETS_PER_KEY: one socket over the cap closes with 4429 and gets 
   admitted.send({ type: 'ping' });
   await admitted.next((frame) => frame.type === 'pong');
 });
+
+test('a cancel sent right behind its chat cancels it (one cancelled terminal frame); a reused id of an ended chat can be cancelled again', async (context) => {
+  const socket = await ready(context);
+  const all: ServerFrame[] = [];
+  socket.socket.on('message', (data: Buffer) => all.push(JSON.parse(data.toString('utf8')) as ServerFrame));
+  const terminalOf = (id: string) => socket.next((frame) => frame.id === id && TERMINAL.has(frame.type), 15_000);
+  for (const round of [1, 2]) {
+    socket.send({ type: 'chat', id: 'quick', message: `Stop at once (${round})`, rag: false });
+    socket.send({ type: 'cancel', id: 'quick' });
+    const terminal = await terminalOf('quick');
+    assert.equal(terminal.code, 'cancelled', `round ${round}: ${JSON.stringify(terminal)}`);
+  }
+  socket.send({ type: 'ping' });
+  await socket.next((frame) => frame.type === 'pong');
+  const frames = all.filter((frame) => frame.id === 'quick').map((frame) => typeof frame.code === 'string' ? `${frame.type}:${frame.code}` : frame.type);
+  assert.deepEqual(frames, ['ack', 'error:cancelled', 'ack', 'error:cancelled'], JSON.stringify(frames));
+});

@@ -85,8 +85,11 @@ for i = 1, count do
   end
   redis.call('HINCRBY', totals, 'spent', ARGV[2])
   -- Never shortens a count's life (a late settle after its period still keeps it a grace).
+  -- A count created here (its keys had gone) always gets one: a settle long after its period
+  -- (lifetime <= 0) keeps it a moment only, never forever.
   local lifetime = tonumber(ARGV[3 + i])
-  if redis.call('PTTL', totals) < lifetime then redis.call('PEXPIRE', totals, int(math.max(lifetime, 1))) end
+  local ttl = redis.call('PTTL', totals)
+  if ttl < 0 or ttl < lifetime then redis.call('PEXPIRE', totals, int(math.max(lifetime, 1))) end
 end
 redis.call('HSET', KEYS[1], 'state', 'settled', 'tokens', ARGV[2])
 redis.call('HDEL', KEYS[1], 'counters')

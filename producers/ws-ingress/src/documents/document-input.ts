@@ -45,8 +45,13 @@ export const requiredId = (value: unknown, field: string): string => {
  * Every client string that can reach PostgreSQL (text and jsonb refuse U+0000) or a worker passes
  * here: a NUL is refused at the door, naming the field, instead of failing later as `internal`.
  */
+/** A UTF-16 surrogate without its other half: no valid Unicode text, refused by PostgreSQL's jsonb. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Refuses what PostgreSQL cannot store (text and jsonb): NUL characters and unpaired surrogates. */
 export const withoutNul = (value: string, field: string): string => {
   if (value.includes('\u0000')) throw invalidRequest(`"${field}" contains a NUL character (U+0000); remove it and send the request again.`);
+  if (LONE_SURROGATE.test(value)) throw invalidRequest(`"${field}" contains an unpaired UTF-16 surrogate (not valid Unicode text); send valid UTF-8 or UTF-16 text.`);
   return value;
 };
 

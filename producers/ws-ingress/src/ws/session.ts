@@ -162,15 +162,31 @@ export const runSession = (socket: WebSocket, request: IncomingMessage, options:
   // Ids of chats that already ended (the most recent ones): a late cancel of one is ignored, so a
   // chat id never gets a second terminal frame.
   const ended = new Set<string>();
+  // Cancels that came while their chat was still being admitted or submitted: applied once it is accepted.
+  const pendingCancels = new Set<string>();
 
-  const startChat = async (who: ApiKeyPrincipal, frame: ClientFrame): Promise<void> => {
+  /**
+   * Takes a chat id for this socket before anything is awaited (rate limit, submit), so a duplicate
+   * is refused whatever else would fail, and a cancel right behind the chat finds it.
+   */
+  const claimChat = (frame: ClientFrame): string => {
     const frameId = frameIdOf(frame);
     // No id on this error: an error with the id would be a second terminal frame for the chat still answering.
     if (chats.has(frameId)) throw new FrameError(undefined, `A chat with id ${JSON.stringify(frameId)} is still answering on this socket; use a new id for each chat.`);
-    const submission = withFrameIdOf(frameId, () => chatFrameSubmission(frame.body, frameId));
     chats.set(frameId, '');
+    ended.delete(frameId);
+    return frameId;
+  };
+  const releaseClaim = (frameId: string): void => {
+    chats.delete(frameId);
+    pendingCancels.delete(frameId);
+  };
+
+  const startChat = async (who: ApiKeyPrincipal, frame: ClientFrame, frameId: string): Promise<void> => {
+    const submission = withFrameIdOf(frameId, () => chatFrameSubmission(frame.body, frameId));
     let seq = 0;
     const finish = (): void => {
+      pendingCancels.delete(frameId);
       chats.delete(frameId);
       ended.add(frameId);
       if (ended.size > MAX_REMEMBERED_CHATS) ended.delete(ended.values().next().value!);
@@ -197,19 +213,27 @@ export const runSession = (socket: WebSocket, request: IncomingMessage, options:
     try {
       accepted = await chat.submit(who, submission, listener);
     } catch (error) {
-      chats.delete(frameId);
+      releaseClaim(frameId);
       throw error instanceof FrameError ? error : withFrameIdError(frameId, error);
     }
     if (chats.has(frameId)) chats.set(frameId, accepted.requestId);
     send({ type: 'ack', id: frameId, requestId: accepted.requestId, conversationId: accepted.conversationId });
     accepted.open();
+    if (pendingCancels.delete(frameId)) {
+      // The answer ends with its `cancelled` error, the chat's one terminal frame.
+      void chat.cancel(accepted.requestId).catch((error: unknown) => log.warn({ error, requestId: accepted.requestId }, 'a cancel sent before its chat was accepted could not be delivered'));
+    }
   };
 
   const cancelChat = async (frame: ClientFrame): Promise<void> => {
     const frameId = frameIdOf(frame);
     if (ended.has(frameId)) return;
     const requestId = chats.get(frameId);
-    if (requestId === undefined || requestId === '' || !(await chat.cancel(requestId))) {
+    if (requestId === '') {
+      pendingCancels.add(frameId);
+      return;
+    }
+    if (requestId === undefined || !(await chat.cancel(requestId))) {
       throw new FrameError(frameId, `No chat with id "${frameId}" is answering on this socket; nothing to cancel.`);
     }
   };
@@ -217,10 +241,12 @@ export const runSession = (socket: WebSocket, request: IncomingMessage, options:
   const handleFrame = async (who: ApiKeyPrincipal, data: Buffer, isBinary: boolean): Promise<void> => {
     const requestId = randomUUID();
     let frame: ClientFrame | undefined;
+    let claimed: string | undefined;
     try {
       if (isBinary) throw invalidRequest('Binary frames are not accepted; send text frames with one JSON object each.');
       frame = parseFrame(data.toString('utf8'));
       ingressMetrics.frames.inc({ type: frame.type });
+      if (frame.type === 'chat') claimed = claimChat(frame);
       if (frame.type === 'chat' || frame.type === 'ingest' || frame.type === 'delete_document') await rateLimiter?.admit(who, 'websocket');
       switch (frame.type) {
         case 'ping':
@@ -228,7 +254,7 @@ export const runSession = (socket: WebSocket, request: IncomingMessage, options:
         case 'auth':
           throw invalidRequest('This socket is already authenticated.');
         case 'chat':
-          return await startChat(who, frame);
+          return await startChat(who, frame, claimed ?? claimChat(frame));
         case 'cancel':
           return await cancelChat(frame);
         case 'ingest':
@@ -237,6 +263,8 @@ export const runSession = (socket: WebSocket, request: IncomingMessage, options:
           return await remove(who, frame, requestId);
       }
     } catch (error) {
+      // Refused before it was submitted (rate limit): the id is free again.
+      if (claimed !== undefined && chats.get(claimed) === '') releaseClaim(claimed);
       if (frame === undefined) ingressMetrics.frames.inc({ type: 'invalid' });
       sendError(error instanceof FrameError ? error.frameId : frame?.id, error, requestId);
     }
