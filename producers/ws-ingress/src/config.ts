@@ -70,7 +70,7 @@ export const ingressConfigSchema = () => defineConfig({
     schema: port({ allowZero: true }), default: '8080',
   }),
   RIVULET_API_KEYS: variable({
-    description: 'API keys the ingress accepts until keys live in the database: comma-separated <tenant>:<key> pairs. The default is a development key; set your own anywhere else.',
+    description: 'Fixed API keys the ingress accepts beside the keys in PostgreSQL (`rivulet keys create`), checked first: comma-separated <tenant>:<key> pairs. The default is a development key; set your own anywhere else (refused with RIVULET_ENV=production).',
     schema: fromParser(parseApiKeys), default: `${DEVELOPMENT_TENANT}:${DEVELOPMENT_API_KEY}`, secret: true,
   }),
   INGEST_MAX_DOCUMENT_BYTES: sharedVariables.INGEST_MAX_DOCUMENT_BYTES,
