@@ -9,14 +9,17 @@
 // a stream, failover markers and flush (the end of the answer) never wait for the interval, and
 // a stream whose pending text reaches `sizeBound` characters goes at once. The sources wait up to
 // one interval for the first text, so a fast model's answer starts with one record, not two. One
-// publisher serves every stream of the process, so twenty streams share sends.
-import { HEADERS, envelopeFrom } from '@rivulet/kafka';
+// publisher serves every stream of the process: the streams due at once leave together, each
+// through the emitter of the event it answers (HandlerContext.emit), which stamps the hop's
+// correlation and trace headers; the producer sends emits made together in one produce request.
+import { envelopeFrom } from '@rivulet/kafka';
 import { TOPICS, type EventRecords, type Source } from '@rivulet/schemas';
 import type { AnyOutgoingEvent } from '@rivulet/kafka';
 
-export interface DeltaSink {
-  send(events: readonly AnyOutgoingEvent<Pick<EventRecords, 'reply-delta'>>[]): Promise<void>;
-}
+export type ReplyDelta = AnyOutgoingEvent<Pick<EventRecords, 'reply-delta'>>;
+
+/** Where a stream's deltas leave: the answered event's HandlerContext.emit; resolves once Kafka acknowledged them. */
+export type DeltaEmit = (events: readonly ReplyDelta[]) => Promise<void>;
 
 export interface DeltaStreamOptions {
   tenantId: string;
@@ -27,8 +30,8 @@ export interface DeltaStreamOptions {
   partition: number;
   /** True when an earlier attempt may have streamed text: the client must discard it. */
   reset: boolean;
-  /** The handled event's traceparent (HandlerContext): the deltas join the request's trace as children of this hop. */
-  traceparent?: string | undefined;
+  /** The answered event's HandlerContext.emit: the deltas join the request's trace as children of this hop. */
+  emit: DeltaEmit;
 }
 
 /** One answer's stream. `append` never blocks; `flush` resolves when everything appended is acknowledged. */
@@ -73,7 +76,6 @@ export interface DeltaPublisherOptions {
 }
 
 export class DeltaPublisher {
-  private readonly sink: DeltaSink;
   private readonly dirty = new Set<StreamState>();
   private inFlight: Promise<void> | undefined;
   private currentSend: Promise<void> = Promise.resolve();
@@ -81,8 +83,7 @@ export class DeltaPublisher {
   private readonly sizeBound: number;
   private readonly now: () => number;
 
-  constructor(sink: DeltaSink, { intervalMs = 0, sizeBound = 1024, now = () => performance.now() }: DeltaPublisherOptions = {}) {
-    this.sink = sink;
+  constructor({ intervalMs = 0, sizeBound = 1024, now = () => performance.now() }: DeltaPublisherOptions = {}) {
     this.intervalMs = intervalMs;
     this.sizeBound = sizeBound;
     this.now = now;
@@ -162,21 +163,33 @@ export class DeltaPublisher {
     while (this.dirty.size > 0) {
       const batch = [...this.dirty];
       this.dirty.clear();
-      const events = batch.flatMap((state) => this.take(state));
-      const send = this.sink.send(events).then(
-        () => undefined,
-        (error: unknown) => {
-          for (const state of batch) state.failure ??= error;
-        },
-      );
-      for (const state of batch) state.lastSend = send;
+      const send = Promise.all([...this.byEmitter(batch)].map(([emit, states]) => this.sendThrough(emit, states))).then(() => undefined);
       this.currentSend = send;
       await send;
     }
     this.inFlight = undefined;
   }
 
-  private take(state: StreamState): AnyOutgoingEvent<Pick<EventRecords, 'reply-delta'>>[] {
+  /** Streams that leave through one emitter (tests give several the same) share its call. */
+  private byEmitter(batch: readonly StreamState[]): Map<DeltaEmit, StreamState[]> {
+    const groups = new Map<DeltaEmit, StreamState[]>();
+    for (const state of batch) groups.set(state.options.emit, [...(groups.get(state.options.emit) ?? []), state]);
+    return groups;
+  }
+
+  /** One emit of these streams' deltas; settles (never rejects) when Kafka answered, marking the streams failed if it refused. */
+  private sendThrough(emit: DeltaEmit, states: readonly StreamState[]): Promise<void> {
+    const send = emit(states.flatMap((state) => this.take(state))).then(
+      () => undefined,
+      (error: unknown) => {
+        for (const state of states) state.failure ??= error;
+      },
+    );
+    for (const state of states) state.lastSend = send;
+    return send;
+  }
+
+  private take(state: StreamState): ReplyDelta[] {
     const { options } = state;
     const pieces: { content: string; failover: Failover | null }[] = [];
     if (state.started && state.seq === 0 && state.pending.length === 0 && state.segments.length === 0) pieces.push({ content: '', failover: null });
@@ -193,7 +206,6 @@ export class DeltaPublisher {
       const seq = state.seq++;
       return {
         topic: TOPICS.replies, type: 'reply-delta', key: options.requestId, partition: options.partition,
-        ...(options.traceparent === undefined ? {} : { headers: { [HEADERS.traceparent]: options.traceparent } }),
         value: {
           ...envelopeFrom(options),
           payload: {

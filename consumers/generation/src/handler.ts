@@ -101,7 +101,7 @@ const promptTooLong = (routerModel: string, tokens: number, budget: number): Non
 export const createGenerationHandler = (dependencies: GenerationDependencies): Handler<EventRecords, 'context-retrieved', 'reply-end' | 'usage-recorded'> => {
   const { router, budget, history, cancellation, attempts, deltas, defaultMaxOutputTokens, historyTokenBudget, observer = silentObserver, now = Date.now } = dependencies;
 
-  return async (event: ContextRetrieved, context: HandlerContext<'context-retrieved'>) => {
+  return async (event: ContextRetrieved, context: HandlerContext<'context-retrieved', EventRecords>) => {
     const { request, chunks } = event.payload;
     if (request.kind !== 'chat') return [];
     // The ingress has already answered `timeout`: spend nothing on it.
@@ -187,7 +187,7 @@ export const createGenerationHandler = (dependencies: GenerationDependencies): H
     const ended = observer.started();
     const stream = deltas.open({
       tenantId: event.tenantId, correlationId: event.correlationId, requestId: request.requestId, attemptId,
-      partition: request.replyRoute.partition, reset: !firstAttempt, traceparent: context.traceparent,
+      partition: request.replyRoute.partition, reset: !firstAttempt, emit: (deltas) => context.emit(deltas),
     });
     let reservation: BudgetReservation | undefined;
     /** Once per attempt: the first call replaces the hold, later ones (an error after the end) do nothing. */

@@ -6,7 +6,7 @@ export {
 export { createGenerationMetrics } from './metrics.js';
 export { createRedisBreakerStore, breakerKey, breakerIndexKey, type RedisBreakerStoreOptions } from './redis-breaker-store.js';
 export * from './budget/index.js';
-export { DeltaPublisher, type DeltaSink, type DeltaStream, type DeltaStreamOptions } from './delta-publisher.js';
+export { DeltaPublisher, type DeltaEmit, type DeltaStream, type DeltaStreamOptions, type ReplyDelta } from './delta-publisher.js';
 export { buildPrompt, SYSTEM_PROMPT, type Prompt, type PromptInput } from './prompt.js';
 export { postgresHistory } from './history.js';
 export { createRedisControl, type RedisControl } from './redis-control.js';

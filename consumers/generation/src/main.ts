@@ -87,7 +87,7 @@ export const runGeneration = async (env: NodeJS.ProcessEnv = process.env): Promi
         router, budget, observer: observers.generation,
         history: postgresHistory(pool, config.GENERATION_HISTORY_WAIT),
         cancellation: control, attempts: control,
-        deltas: new DeltaPublisher(service.producer, { intervalMs: config.REPLY_DELTA_INTERVAL }),
+        deltas: new DeltaPublisher({ intervalMs: config.REPLY_DELTA_INTERVAL }),
         defaultMaxOutputTokens: config.GENERATION_MAX_OUTPUT_TOKENS,
         historyTokenBudget: config.GENERATION_HISTORY_TOKENS,
       }),

@@ -2,9 +2,20 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { EventRecords } from '@rivulet/schemas';
 import type { AnyOutgoingEvent } from '@rivulet/kafka';
-import { DeltaPublisher, type DeltaSink } from '../src/delta-publisher.js';
+import { DeltaPublisher, type DeltaEmit, type DeltaPublisherOptions, type DeltaStreamOptions } from '../src/delta-publisher.js';
 
 type Sent = AnyOutgoingEvent<Pick<EventRecords, 'reply-delta'>>;
+
+/** Stands in for the runtime's emitter (HandlerContext.emit) of the events the streams answer. */
+interface DeltaSink {
+  send: DeltaEmit;
+}
+
+/** A publisher whose streams all leave through the sink's one emitter, so their deltas share its calls. */
+const publisherOn = (sink: DeltaSink, settings?: DeltaPublisherOptions) => {
+  const publisher = new DeltaPublisher(settings);
+  return { open: (stream: Omit<DeltaStreamOptions, 'emit'>) => publisher.open({ ...stream, emit: sink.send }) };
+};
 
 /** A sink whose sends complete only when the test releases them, like a broker round trip. */
 const controlledSink = () => {
@@ -37,7 +48,7 @@ const options = (requestId: string) => ({ tenantId: 't', correlationId: requestI
 
 test('the first text goes out at once; text arriving during a send is coalesced into one delta per request', async () => {
   const { sink, sends, release } = controlledSink();
-  const publisher = new DeltaPublisher(sink);
+  const publisher = publisherOn(sink);
   const stream = publisher.open(options('r1'));
   stream.start([{ n: 1, documentId: 'd', chunkId: 'c', title: null, score: 0.9, snippet: 's' }]);
   assert.equal(sends.length, 1, 'sources leave immediately');
@@ -62,7 +73,7 @@ test('the first text goes out at once; text arriving during a send is coalesced 
 
 test('streams share sends, keep their own gap-free seq, and flush waits only for its own text', async () => {
   const { sink, sends, release } = controlledSink();
-  const publisher = new DeltaPublisher(sink);
+  const publisher = publisherOn(sink);
   const a = publisher.open(options('a'));
   const b = publisher.open(options('b'));
   a.start([]);
@@ -89,7 +100,7 @@ test('streams share sends, keep their own gap-free seq, and flush waits only for
 
 test('a failed send fails the flush of every stream it carried, and later streams still work', async () => {
   const { sink, release, failNextSend } = controlledSink();
-  const publisher = new DeltaPublisher(sink);
+  const publisher = publisherOn(sink);
   failNextSend();
   const broken = publisher.open(options('x'));
   broken.start([]);
@@ -103,7 +114,7 @@ test('a failed send fails the flush of every stream it carried, and later stream
 
 test('a long burst is split so no delta exceeds the size bound', async () => {
   const { sink, sends, release } = controlledSink();
-  const publisher = new DeltaPublisher(sink);
+  const publisher = publisherOn(sink);
   const stream = publisher.open(options('big'));
   stream.start([]);
   stream.append('x'.repeat(20_000));
@@ -114,18 +125,26 @@ test('a long burst is split so no delta exceeds the size bound', async () => {
   await release();
 });
 
-test('deltas carry the handled event\'s traceparent, so they join the request\'s trace; without one the producer fills it in', async () => {
-  const { sink, sends, release } = controlledSink();
-  const publisher = new DeltaPublisher(sink);
-  const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-  const traced = publisher.open({ ...options('t1'), traceparent });
-  const untraced = publisher.open(options('t2'));
-  traced.append('a');
-  untraced.append('b');
-  await release();
-  const sent = sends.flat();
-  assert.equal(sent.find(({ key }) => key === 't1')?.headers?.traceparent, traceparent);
-  assert.equal(sent.find(({ key }) => key === 't2')?.headers, undefined);
+test('streams of different events leave in the same drain, each through its own event\'s emitter, with no headers of their own', async () => {
+  // The runtime stamps correlation and trace headers on what a handler emits (packages/kafka, handler-outputs.test.ts).
+  const first = controlledSink();
+  const second = controlledSink();
+  const publisher = new DeltaPublisher();
+  const a = publisher.open({ ...options('e1'), emit: first.sink.send });
+  const b = publisher.open({ ...options('e2'), emit: second.sink.send });
+  a.start([]);
+  a.append('a');
+  b.start([]);
+  b.append('b');
+  assert.deepEqual([first.sends.length, second.sends.length], [1, 0], 'b waits for the drain in flight');
+  await first.release();
+  assert.deepEqual([first.sends.length, second.sends.length], [2, 1], 'the next drain sends both streams at once, each through its own emitter');
+  assert.deepEqual(second.sends[0]!.map(({ value }) => value.payload.content), ['b']);
+  assert.deepEqual([...first.sends, ...second.sends].flat().map(({ headers }) => headers), [undefined, undefined, undefined]);
+  const flushing = Promise.all([a.flush(), b.flush()]);
+  await first.release();
+  await second.release();
+  await flushing;
 });
 
 /** A sink that acknowledges every send at once (the interval, not the round trip, is what bounds the records). */
@@ -142,7 +161,7 @@ test('with an interval, the first text goes at once and later tokens wait for it
   let clock = 0;
   // The clock decides when text is due; the timer that sends held text is real (~185 ms here),
   // long enough that a slow event loop cannot fire it before the "held" assertion.
-  const publisher = new DeltaPublisher(sink, { intervalMs: 200, now: () => clock });
+  const publisher = publisherOn(sink, { intervalMs: 200, now: () => clock });
   const stream = publisher.open(options('i1'));
   stream.start([{ n: 1, documentId: 'd', chunkId: 'c', title: null, score: 0.9, snippet: 's' }]);
   await settle();
@@ -171,7 +190,7 @@ test('with an interval, the first text goes at once and later tokens wait for it
 
 test('with an interval, flush sends held text at once: a fast answer ends without waiting', async () => {
   const { sink, sends } = instantSink();
-  const publisher = new DeltaPublisher(sink, { intervalMs: 1000 });
+  const publisher = publisherOn(sink, { intervalMs: 1000 });
   const stream = publisher.open(options('i2'));
   stream.append('one');
   await settle();
@@ -185,7 +204,7 @@ test('with an interval, flush sends held text at once: a fast answer ends withou
 
 test('with an interval, a failover marker and text past the size bound leave at once', async () => {
   const { sink, sends } = instantSink();
-  const publisher = new DeltaPublisher(sink, { intervalMs: 1000, sizeBound: 10 });
+  const publisher = publisherOn(sink, { intervalMs: 1000, sizeBound: 10 });
   const stream = publisher.open(options('i3'));
   stream.append('start');
   await settle();
@@ -205,7 +224,7 @@ test('with an interval, a failover marker and text past the size bound leave at 
 
 test('with an interval, sources with no text yet leave alone once the interval has passed, or at once on flush', async () => {
   const slow = instantSink();
-  const waiting = new DeltaPublisher(slow.sink, { intervalMs: 200 }).open(options('i4'));
+  const waiting = publisherOn(slow.sink, { intervalMs: 200 }).open(options('i4'));
   waiting.start([]);
   await sleep(20);
   assert.equal(slow.sends.length, 0, 'held while the model has not answered yet');
@@ -214,7 +233,7 @@ test('with an interval, sources with no text yet leave alone once the interval h
   assert.equal(slow.sends[0]![0]!.value.payload.sources?.length, 0);
 
   const failing = instantSink();
-  const ended = new DeltaPublisher(failing.sink, { intervalMs: 1000 }).open(options('i5'));
+  const ended = publisherOn(failing.sink, { intervalMs: 1000 }).open(options('i5'));
   ended.start([]);
   await ended.flush();
   assert.deepEqual(contents(failing.sends), [''], 'an answer that ends before any text (an error) still sends its sources, without waiting');

@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { HandlerContext } from '@rivulet/kafka';
+import type { Emit, HandlerContext } from '@rivulet/kafka';
 import { createModelRouter, loadLocalChatModel, parseRouterConfig, resolveLocalModelPath } from '@rivulet/llm';
-import type { ContextRetrieved } from '@rivulet/schemas';
-import { DeltaPublisher } from '../src/delta-publisher.js';
+import type { ContextRetrieved, EventRecords } from '@rivulet/schemas';
+import { DeltaPublisher, type ReplyDelta } from '../src/delta-publisher.js';
 import { createGenerationHandler } from '../src/handler.js';
 
 const home = process.env.RIVULET_HOME || join(fileURLToPath(new URL('../../../', import.meta.url)), '.rivulet');
@@ -37,12 +37,7 @@ const handler = createGenerationHandler({
   history: { load: () => Promise.resolve([]) },
   cancellation: { watch: () => Promise.resolve({ signal: new AbortController().signal, release: () => undefined }) },
   attempts: { begin: () => Promise.resolve(true) },
-  deltas: new DeltaPublisher({
-    send: (events) => {
-      for (const { value: { payload } } of events) if (payload.content !== '' && !firstDeltaAt.has(payload.requestId)) firstDeltaAt.set(payload.requestId, Date.now());
-      return Promise.resolve();
-    },
-  }, { intervalMs: 0 }),
+  deltas: new DeltaPublisher({ intervalMs: 0 }),
   defaultMaxOutputTokens: 8, historyTokenBudget: 0,
 });
 
@@ -58,9 +53,15 @@ const ask = (tenantId: string, requestId: string, message: string): ContextRetri
   },
 });
 
-const context = (requestId: string): HandlerContext<'context-retrieved'> => ({
+/** Stands in for the runtime's emitter: notes when each request's first text left. */
+const emit: Emit<EventRecords> = (outputs) => {
+  for (const { value: { payload } } of outputs as readonly ReplyDelta[]) if (payload.content !== '' && !firstDeltaAt.has(payload.requestId)) firstDeltaAt.set(payload.requestId, Date.now());
+  return Promise.resolve();
+};
+
+const context = (requestId: string): HandlerContext<'context-retrieved', EventRecords> => ({
   eventType: 'context-retrieved', topic: 'rivulet.chat.contexts-retrieved', partition: 0, offset: '0', key: `conversation-${requestId}`, headers: {},
-  correlationId: requestId, traceparent: undefined, attempt: 1, signal: new AbortController().signal,
+  correlationId: requestId, traceparent: undefined, attempt: 1, signal: new AbortController().signal, emit,
 });
 
 type End = { requestId: string; status: string; content: string; usage: { inputTokens: number }; error: { code: string; message: string; retryable: boolean } | null };

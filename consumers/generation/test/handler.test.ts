@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { HandlerContext } from '@rivulet/kafka';
+import type { Emit, HandlerContext } from '@rivulet/kafka';
 import { createModelRouter, parseRouterConfig, ProviderError, type ChatGenerationRequest, type ChatModel, type ChatStreamEvent } from '@rivulet/llm';
-import type { ContextRetrieved } from '@rivulet/schemas';
+import type { ContextRetrieved, EventRecords } from '@rivulet/schemas';
 import { assistantMessageId } from '@rivulet/store';
-import { DeltaPublisher } from '../src/delta-publisher.js';
+import { DeltaPublisher, type ReplyDelta } from '../src/delta-publisher.js';
 import type { BudgetDecision, BudgetRequest } from '../src/budget/index.js';
 import { createGenerationHandler, type BudgetGate, type CancellationWatch } from '../src/handler.js';
 
@@ -21,9 +21,10 @@ const request = (overrides: Partial<ContextRetrieved['payload']['request']> = {}
   },
 });
 
-const context = (signal = new AbortController().signal): HandlerContext<'context-retrieved'> => ({
+/** The runtime's context; `emit` stands in for its emitter, acknowledging every reply delta at once unless told otherwise. */
+const context = (signal = new AbortController().signal, emit: Emit<EventRecords> = () => Promise.resolve()): HandlerContext<'context-retrieved', EventRecords> => ({
   eventType: 'context-retrieved', topic: 'rivulet.chat.contexts-retrieved', partition: 0, offset: '0', key: 'conv-1', headers: {},
-  correlationId: 'req-1', traceparent: undefined, attempt: 1, signal,
+  correlationId: 'req-1', traceparent: undefined, attempt: 1, signal, emit,
 });
 
 /** A ChatModel that streams the given tokens, waiting `delayMs` between them, honouring the signal. */
@@ -92,14 +93,13 @@ const setup = (model: ChatModel, { firstAttempt = true, cancelAfterMs, backup, a
   firstAttempt?: boolean; cancelAfterMs?: number; backup?: ChatModel; admit?: number; router?: ReturnType<typeof createModelRouter>; standing?: { tier: string | null; ratio: number | null };
 } = {}) => {
   const sent: { seq: number; content: string; reset: boolean; partition: number | undefined; sources: unknown; failover: unknown }[] = [];
-  const deltas = new DeltaPublisher({
-    send: (events) => {
-      for (const event of events) sent.push({ ...event.value.payload, partition: event.partition });
-      return new Promise((resolve) => setTimeout(resolve, 1));
-    },
-  });
+  const emit: Emit<EventRecords> = (outputs) => {
+    for (const event of outputs as readonly ReplyDelta[]) sent.push({ ...event.value.payload, partition: event.partition });
+    return new Promise((resolve) => setTimeout(resolve, 1));
+  };
+  const deltas = new DeltaPublisher();
   const budget = budgetGate({ admit, ...(standing ? { standing } : {}) });
-  const handler = createGenerationHandler({
+  const generation = createGenerationHandler({
     router: router ?? routerOver(model, backup),
     budget: budget.gate,
     history: { load: () => Promise.resolve([{ role: 'user', content: 'earlier question' }, { role: 'assistant', content: 'earlier answer' }]) },
@@ -113,6 +113,7 @@ const setup = (model: ChatModel, { firstAttempt = true, cancelAfterMs, backup, a
     attempts: { begin: () => Promise.resolve(firstAttempt) },
     deltas, defaultMaxOutputTokens: 256, historyTokenBudget: 1000,
   });
+  const handler: typeof generation = (event, handlerContext) => generation(event, { ...handlerContext, emit });
   return { handler, sent, budget };
 };
 
@@ -147,7 +148,7 @@ const gatedAttempts = (model: ChatModel) => {
       open = (first) => (order.push('attempt marked'), resolve(first));
       fail = (error) => (order.push('attempt failed'), reject(error));
     }) },
-    deltas: new DeltaPublisher({ send: () => Promise.resolve() }),
+    deltas: new DeltaPublisher(),
   });
   const tick = () => new Promise((resolve) => setImmediate(resolve));
   return { handler, order, budget, open: (first = true) => open(first), fail: (error: Error) => fail(error), tick };
@@ -186,7 +187,7 @@ test('a cancel check that fails after the other lookups succeeded also gives bac
     history: { load: () => Promise.resolve([]) },
     cancellation: { watch: () => new Promise((_resolve, reject) => setTimeout(() => reject(new Error('redis EXISTS timed out')), 5)) },
     attempts: { begin: () => Promise.resolve(true) },
-    deltas: new DeltaPublisher({ send: () => Promise.resolve() }),
+    deltas: new DeltaPublisher(),
   });
   await assert.rejects(handler(request({ newConversation: true }), context()), /EXISTS timed out/);
   assert.equal(budget.reserved.length, 1);
@@ -341,9 +342,9 @@ test('an answer whose last deltas cannot be sent is still billed once, in full, 
     history: { load: () => Promise.resolve([]) },
     cancellation: { watch: () => Promise.resolve({ signal: new AbortController().signal, release: () => undefined }) },
     attempts: { begin: () => Promise.resolve(true) },
-    deltas: new DeltaPublisher({ send: () => Promise.reject(new Error('the broker refused the batch')) }),
+    deltas: new DeltaPublisher(),
     defaultMaxOutputTokens: 256, historyTokenBudget: 1000,
   });
-  await assert.rejects(handler(request(), context()), /the broker refused the batch/);
+  await assert.rejects(handler(request(), context(undefined, () => Promise.reject(new Error('the broker refused the batch')))), /the broker refused the batch/);
   assert.deepEqual(budget.settled, [45], 'settled once with the provider\'s usage (42 in, 3 out)');
 });

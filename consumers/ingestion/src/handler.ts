@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DocumentError, type Chunk, type ParsedDocument } from '@rivulet/documents';
-import { envelopeFrom, RetriableError, type Handler, type OutgoingEvent, type Tombstone, type TombstoneBatch } from '@rivulet/kafka';
+import { envelopeFrom, RetriableError, tombstone, type Handler, type OutgoingEvent, type OutgoingTombstone } from '@rivulet/kafka';
 import { chunkKey, documentKey, TOPICS, type EventRecords } from '@rivulet/schemas';
 import type { DocumentReference, DocumentStore } from './document-store.js';
 
@@ -10,11 +10,6 @@ export interface IngestionDependencies {
   parse: (input: { content: Buffer; mimeType?: string; fileName?: string }) => Promise<ParsedDocument>;
   /** Chunks of the text, each within the embedding model's token limit. */
   chunk: (text: string) => Chunk[];
-  /**
-   * Produces tombstones (null values; a handler's outputs cannot carry one) and resolves once Kafka
-   * acknowledged them: a TombstoneWriter's `send`.
-   */
-  sendTombstones: (batch: TombstoneBatch) => Promise<unknown>;
 }
 
 type Output = OutgoingEvent<EventRecords, 'chunk-created'> | OutgoingEvent<EventRecords, 'document-indexed'>;
@@ -29,9 +24,9 @@ const BLOB_PREFIX = 'blob:';
 const CHUNK_TOPICS = [TOPICS.chunks, TOPICS.chunksEmbedded] as const;
 
 /** Tombstones for chunk indexes from … to-1 of a document on both chunk topics. */
-const chunkTombstones = (reference: DocumentReference, from: number, to: number): Tombstone[] =>
+const chunkTombstones = (reference: DocumentReference, from: number, to: number): OutgoingTombstone[] =>
   Array.from({ length: Math.max(0, to - from) }, (_, offset) => chunkKey(reference, from + offset))
-    .flatMap((key) => CHUNK_TOPICS.map((topic) => ({ topic, key })));
+    .flatMap((key) => CHUNK_TOPICS.map((topic) => tombstone(topic, key)));
 
 /** A chunk id that is stable for a document version, and short whatever the document id's length. */
 const chunkIdOf = (reference: DocumentReference, version: string, index: number): string =>
@@ -46,12 +41,14 @@ const chunkIdOf = (reference: DocumentReference, version: string, index: number)
  * Chunk keys a shorter version or a delete leaves behind are tombstoned on the chunk topics before
  * the handler returns, so before anything newer of the document: the runtime handles one key
  * (one document) at a time, and publishes a handler's outputs before it handles the next event
- * of that key. The count of keys is raised before chunks are published and lowered after their
- * tombstones are acknowledged, so a redelivery tombstones again (harmless) rather than too little.
+ * of that key. The tombstones are emitted (context.emit), not returned: the count of keys is
+ * raised before chunks are published and lowered only after their tombstones are acknowledged,
+ * so a redelivery tombstones again (harmless) rather than too little. The runtime puts the
+ * tenant id header on them.
  */
 export const createIngestionHandler =
-  ({ store, parse, chunk, sendTombstones }: IngestionDependencies): Handler<EventRecords, 'document-received', 'chunk-created' | 'document-indexed'> =>
-  async (event) => {
+  ({ store, parse, chunk }: IngestionDependencies): Handler<EventRecords, 'document-received', 'chunk-created' | 'document-indexed'> =>
+  async (event, context) => {
     const { payload } = event;
     const reference: DocumentReference = { tenantId: event.tenantId, collection: payload.collection, documentId: payload.documentId };
     const statusEvent = (status: string, fields: { chunkCount?: number; version?: string | null; error?: { code: string; message: string } } = {}): Output => ({
@@ -71,7 +68,7 @@ export const createIngestionHandler =
       const deleted = await store.delete(reference);
       if (!deleted) return [];
       if (deleted.chunkKeys > 0) {
-        await sendTombstones({ tombstones: chunkTombstones(reference, 0, deleted.chunkKeys), tenantId: event.tenantId });
+        await context.emit(chunkTombstones(reference, 0, deleted.chunkKeys));
         await store.recordChunkKeys(reference, 0);
       }
       return [statusEvent('deleted')];
@@ -109,7 +106,7 @@ export const createIngestionHandler =
 
     const previousKeys = state?.chunkKeys ?? 0;
     if (previousKeys > chunks.length) {
-      await sendTombstones({ tombstones: chunkTombstones(reference, chunks.length, previousKeys), tenantId: event.tenantId });
+      await context.emit(chunkTombstones(reference, chunks.length, previousKeys));
     }
     await store.markProcessing(reference, version, chunks.length);
     const title = payload.title ?? parsed.title ?? null;

@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import { loadConfig } from '@rivulet/config';
 import { chunkText, closeDocumentParsers, parseDocument } from '@rivulet/documents';
 import { loadWordPieceTokenizer, readModelSettings } from '@rivulet/embedding';
-import { createTombstoneWriter } from '@rivulet/kafka';
 import { TOPICS } from '@rivulet/schemas';
 import { createService } from '@rivulet/service';
 import { createPool } from '@rivulet/store';
@@ -23,13 +22,9 @@ export const runIngestionWorker = async (env: NodeJS.ProcessEnv = process.env): 
   const pool = createPool({ databaseUrl: config.DATABASE_URL, max: config.INGESTION_DATABASE_POOL_SIZE, applicationName: 'rivulet-ingestion' });
   service.onStop({ stop: () => pool.end() });
   service.onStop({ stop: () => closeDocumentParsers() });
-  // Stale chunk keys' tombstones; registered before the worker, so it stops after the worker drained.
-  const tombstones = createTombstoneWriter({ kafka: service.kafka, topicPrefix: config.KAFKA_TOPIC_PREFIX });
-  service.onStop(tombstones);
   const limits = { maxBytes: config.INGEST_MAX_DOCUMENT_BYTES, maxPages: config.INGEST_MAX_PDF_PAGES, timeoutMs: config.INGEST_PARSE_TIMEOUT };
   const handler = createIngestionHandler({
     store: createDocumentStore(pool),
-    sendTombstones: (batch) => tombstones.send(batch),
     parse: (input) => parseDocument(input, limits),
     chunk: (text) =>
       chunkText(text, {

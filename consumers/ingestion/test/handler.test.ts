@@ -2,12 +2,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DocumentError, parseDocument, type ParsedDocument } from '@rivulet/documents';
 import type { RetriableError} from '@rivulet/kafka';
-import { type HandlerContext } from '@rivulet/kafka';
-import type { TombstoneBatch } from '@rivulet/kafka';
+import { tombstone, type HandlerContext, type HandlerOutput } from '@rivulet/kafka';
 import { chunkKey, TOPICS, type EventRecords } from '@rivulet/schemas';
 import { createIngestionHandler, type DocumentState, type DocumentStore } from '../src/index.js';
 
-/** The store port in memory: one document row, and what the handler did to it (tombstones sent included, in order). */
+const baseContext = { eventType: 'document-received' } as HandlerContext<'document-received', EventRecords>;
+
+/**
+ * The store port in memory: one document row, and what the handler did to it (tombstones emitted
+ * included, in order), with the context whose emitter records them.
+ */
 const memoryStore = (state: DocumentState | undefined, { deleted = true, blob }: { deleted?: boolean; blob?: Buffer } = {}) => {
   const calls: string[] = [];
   const store: DocumentStore = {
@@ -19,9 +23,9 @@ const memoryStore = (state: DocumentState | undefined, { deleted = true, blob }:
     delete: () => Promise.resolve((calls.push('delete'), deleted ? { chunkKeys: state?.chunkKeys ?? 0 } : undefined)),
     recordChunkKeys: (_reference, chunkKeys) => Promise.resolve(void calls.push(`keys ${chunkKeys}`)),
   };
-  const batches: TombstoneBatch[] = [];
-  const sendTombstones = (batch: TombstoneBatch) => Promise.resolve(void (batches.push(batch), calls.push(`tombstones ${batch.tombstones.length}`)));
-  return { store, calls, batches, sendTombstones };
+  const batches: (readonly HandlerOutput<EventRecords>[])[] = [];
+  const emit = (outputs: readonly HandlerOutput<EventRecords>[]) => Promise.resolve(void (batches.push(outputs), calls.push(`tombstones ${outputs.length}`)));
+  return { store, calls, batches, context: { ...baseContext, emit } };
 };
 
 /** Splits on blank lines: a stand-in chunker (the real one is tested in @rivulet/documents). */
@@ -40,12 +44,11 @@ const received = (operation: 'upsert' | 'delete', content: string | null, versio
   },
 });
 
-const context = { eventType: 'document-received' } as HandlerContext<'document-received'>;
 const realParse = (input: { content: Buffer; mimeType?: string; fileName?: string }) => parseDocument(input);
 
 test('an upload is parsed and chunked: one chunk-created per chunk, then a processing status', async () => {
-  const { store, calls, sendTombstones } = memoryStore({ version: 'sha256:v1', currentVersion: null, status: 'accepted', chunkCount: 0, chunkKeys: 0 });
-  const handler = createIngestionHandler({ store, sendTombstones, parse: realParse, chunk: paragraphs });
+  const { store, calls, context } = memoryStore({ version: 'sha256:v1', currentVersion: null, status: 'accepted', chunkCount: 0, chunkKeys: 0 });
+  const handler = createIngestionHandler({ store, parse: realParse, chunk: paragraphs });
   const outputs = (await handler(received('upsert', '# Title\n\nFirst paragraph.\n\nSecond paragraph.'), context)) ?? [];
   const chunks = outputs.filter((output) => output.type === 'chunk-created');
   assert.equal(chunks.length, 3);
@@ -62,8 +65,8 @@ test('an upload is parsed and chunked: one chunk-created per chunk, then a proce
 });
 
 test('the version already indexed is answered completed without parsing anything', async () => {
-  const { store, calls, sendTombstones } = memoryStore({ version: 'sha256:v1', currentVersion: 'sha256:v1', status: 'accepted', chunkCount: 7, chunkKeys: 7 });
-  const handler = createIngestionHandler({ store, sendTombstones, parse: () => Promise.reject(new Error('must not parse')), chunk: paragraphs });
+  const { store, calls, context } = memoryStore({ version: 'sha256:v1', currentVersion: 'sha256:v1', status: 'accepted', chunkCount: 7, chunkKeys: 7 });
+  const handler = createIngestionHandler({ store, parse: () => Promise.reject(new Error('must not parse')), chunk: paragraphs });
   const outputs = (await handler(received('upsert', 'same bytes'), context)) ?? [];
   assert.equal(outputs.length, 1);
   const status = outputs[0]!.value as EventRecords['document-indexed'];
@@ -72,15 +75,15 @@ test('the version already indexed is answered completed without parsing anything
 });
 
 test('a version superseded by a later upload or a delete is skipped', async () => {
-  const { store, sendTombstones } = memoryStore({ version: 'sha256:v2', currentVersion: 'sha256:v1', status: 'accepted', chunkCount: 3, chunkKeys: 3 });
-  const handler = createIngestionHandler({ store, sendTombstones, parse: realParse, chunk: paragraphs });
+  const { store, context } = memoryStore({ version: 'sha256:v2', currentVersion: 'sha256:v1', status: 'accepted', chunkCount: 3, chunkKeys: 3 });
+  const handler = createIngestionHandler({ store, parse: realParse, chunk: paragraphs });
   assert.deepEqual(await handler(received('upsert', 'old bytes', 'sha256:v1'), context), []);
 });
 
 test('a document the parser refuses fails with its code, recorded and announced', async () => {
-  const { store, calls, sendTombstones } = memoryStore({ version: 'sha256:v1', currentVersion: null, status: 'accepted', chunkCount: 0, chunkKeys: 0 });
+  const { store, calls, context } = memoryStore({ version: 'sha256:v1', currentVersion: null, status: 'accepted', chunkCount: 0, chunkKeys: 0 });
   const parse = (): Promise<ParsedDocument> => Promise.reject(new DocumentError('invalid_pdf', 'The PDF is truncated.'));
-  const outputs = (await createIngestionHandler({ store, sendTombstones, parse, chunk: paragraphs })(received('upsert', '%PDF-1.7 cut'), context)) ?? [];
+  const outputs = (await createIngestionHandler({ store, parse, chunk: paragraphs })(received('upsert', '%PDF-1.7 cut'), context)) ?? [];
   const status = outputs[0]!.value as EventRecords['document-indexed'];
   assert.equal(status.payload.status, 'failed');
   assert.equal(status.payload.error?.code, 'invalid_pdf');
@@ -88,50 +91,50 @@ test('a document the parser refuses fails with its code, recorded and announced'
 });
 
 test('a document with no text fails as empty_document', async () => {
-  const { store, sendTombstones } = memoryStore({ version: 'sha256:v1', currentVersion: null, status: 'accepted', chunkCount: 0, chunkKeys: 0 });
-  const outputs = (await createIngestionHandler({ store, sendTombstones, parse: realParse, chunk: () => [] })(received('upsert', 'text'), context)) ?? [];
+  const { store, context } = memoryStore({ version: 'sha256:v1', currentVersion: null, status: 'accepted', chunkCount: 0, chunkKeys: 0 });
+  const outputs = (await createIngestionHandler({ store, parse: realParse, chunk: () => [] })(received('upsert', 'text'), context)) ?? [];
   assert.equal((outputs[0]!.value as EventRecords['document-indexed']).payload.error?.code, 'empty_document');
 });
 
 /** The tombstones a document's chunk indexes from … to-1 get: one per chunk topic. */
 const expectedTombstones = (from: number, to: number) => Array.from({ length: to - from }, (_, offset) =>
-  chunkKey({ tenantId: 'tenant-a', collection: 'default', documentId: 'doc' }, from + offset)).flatMap((key) => [{ topic: TOPICS.chunks, key }, { topic: TOPICS.chunksEmbedded, key }]);
+  chunkKey({ tenantId: 'tenant-a', collection: 'default', documentId: 'doc' }, from + offset)).flatMap((key) => [tombstone(TOPICS.chunks, key), tombstone(TOPICS.chunksEmbedded, key)]);
 
 test('a delete removes the chunks, tombstones every chunk key it had on both chunk topics, then says deleted', async () => {
   const deleted = memoryStore({ version: null, currentVersion: 'sha256:v1', status: 'completed', chunkCount: 2, chunkKeys: 3 });
-  const outputs = (await createIngestionHandler({ store: deleted.store, sendTombstones: deleted.sendTombstones, parse: realParse, chunk: paragraphs })(received('delete', null), context)) ?? [];
+  const outputs = (await createIngestionHandler({ store: deleted.store, parse: realParse, chunk: paragraphs })(received('delete', null), deleted.context)) ?? [];
   assert.equal((outputs[0]!.value as EventRecords['document-indexed']).payload.status, 'deleted');
-  assert.deepEqual(deleted.batches, [{ tombstones: expectedTombstones(0, 3), tenantId: 'tenant-a' }]);
+  assert.deepEqual(deleted.batches, [expectedTombstones(0, 3)]);
   assert.deepEqual(deleted.calls, ['delete', 'tombstones 6', 'keys 0'], 'the count is lowered only once the tombstones are acknowledged');
 
   const superseded = memoryStore(undefined, { deleted: false });
-  assert.deepEqual(await createIngestionHandler({ store: superseded.store, sendTombstones: superseded.sendTombstones, parse: realParse, chunk: paragraphs })(received('delete', null), context), []);
+  assert.deepEqual(await createIngestionHandler({ store: superseded.store, parse: realParse, chunk: paragraphs })(received('delete', null), superseded.context), []);
   assert.deepEqual(superseded.batches, [], 'a delete superseded by an upload tombstones nothing');
 
   const empty = memoryStore({ version: null, currentVersion: null, status: 'failed', chunkCount: 0, chunkKeys: 0 });
-  await createIngestionHandler({ store: empty.store, sendTombstones: empty.sendTombstones, parse: realParse, chunk: paragraphs })(received('delete', null), context);
+  await createIngestionHandler({ store: empty.store, parse: realParse, chunk: paragraphs })(received('delete', null), empty.context);
   assert.deepEqual(empty.calls, ['delete'], 'no chunk keys, no tombstones');
 });
 
 test('a shorter version tombstones the keys beyond its chunks before recording its count; a longer one tombstones none', async () => {
   const shorter = memoryStore({ version: 'sha256:v2', currentVersion: 'sha256:v1', status: 'accepted', chunkCount: 4, chunkKeys: 5 });
-  const outputs = (await createIngestionHandler({ store: shorter.store, sendTombstones: shorter.sendTombstones, parse: realParse, chunk: paragraphs })(received('upsert', 'One.\n\nTwo.', 'sha256:v2'), context)) ?? [];
+  const outputs = (await createIngestionHandler({ store: shorter.store, parse: realParse, chunk: paragraphs })(received('upsert', 'One.\n\nTwo.', 'sha256:v2'), shorter.context)) ?? [];
   assert.deepEqual(outputs.filter((output) => output.type === 'chunk-created').map((output) => output.key), [0, 1].map((index) => chunkKey({ tenantId: 'tenant-a', collection: 'default', documentId: 'doc' }, index)));
-  assert.deepEqual(shorter.batches, [{ tombstones: expectedTombstones(2, 5), tenantId: 'tenant-a' }]);
+  assert.deepEqual(shorter.batches, [expectedTombstones(2, 5)]);
   assert.deepEqual(shorter.calls, ['tombstones 6', 'processing sha256:v2 keys 2']);
 
   const longer = memoryStore({ version: 'sha256:v2', currentVersion: 'sha256:v1', status: 'accepted', chunkCount: 1, chunkKeys: 1 });
-  await createIngestionHandler({ store: longer.store, sendTombstones: longer.sendTombstones, parse: realParse, chunk: paragraphs })(received('upsert', 'One.\n\nTwo.', 'sha256:v2'), context);
+  await createIngestionHandler({ store: longer.store, parse: realParse, chunk: paragraphs })(received('upsert', 'One.\n\nTwo.', 'sha256:v2'), longer.context);
   assert.deepEqual(longer.calls, ['processing sha256:v2 keys 2'], 'the count is raised before the chunks are published');
 
   const failed = memoryStore({ version: 'sha256:v2', currentVersion: 'sha256:v1', status: 'accepted', chunkCount: 5, chunkKeys: 5 });
-  await createIngestionHandler({ store: failed.store, sendTombstones: failed.sendTombstones, parse: realParse, chunk: () => [] })(received('upsert', 'text', 'sha256:v2'), context);
+  await createIngestionHandler({ store: failed.store, parse: realParse, chunk: () => [] })(received('upsert', 'text', 'sha256:v2'), failed.context);
   assert.deepEqual(failed.batches, [], 'a failed version publishes nothing: the indexed version keeps its keys');
 });
 
 test('content stored as a blob that cannot be found is retried, not failed', async () => {
-  const { store, sendTombstones } = memoryStore({ version: 'sha256:v1', currentVersion: null, status: 'accepted', chunkCount: 0, chunkKeys: 0 });
+  const { store, context } = memoryStore({ version: 'sha256:v1', currentVersion: null, status: 'accepted', chunkCount: 0, chunkKeys: 0 });
   const event = received('upsert', null);
   event.payload.contentUri = 'blob:sha256:v1';
-  await assert.rejects(createIngestionHandler({ store, sendTombstones, parse: realParse, chunk: paragraphs })(event, context), (error: RetriableError) => error.retriable && error.code === 'blob_missing');
+  await assert.rejects(createIngestionHandler({ store, parse: realParse, chunk: paragraphs })(event, context), (error: RetriableError) => error.retriable && error.code === 'blob_missing');
 });

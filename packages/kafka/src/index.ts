@@ -2,9 +2,9 @@ export { createKafkaClient, type KafkaClientOptions } from './client.js';
 export type { Kafka } from 'kafkajs';
 export { EventCodec, type EventCodecOptions } from './codec.js';
 export type { EventCatalog, EventDefinition, EventEnvelope, EventMap, DecodedEvent, AnyDecodedEvent } from './catalog.js';
-export { EventProducer, envelopeFrom, type OutgoingEvent, type AnyOutgoingEvent, type EventProducerOptions } from './producer.js';
+export { EventProducer, envelopeFrom, type OutgoingEvent, type AnyOutgoingEvent, type OutgoingTombstone, type AnyOutgoing, type EventProducerOptions } from './producer.js';
 export { Worker, type WorkerOptions } from './worker.js';
-export type { Handler, HandlerContext } from './handler.js';
+export { tombstone, type Handler, type HandlerContext, type HandlerOutput, type HandlerResult, type AnyHandlerOutputType, type Emit } from './handler.js';
 export { RivuletKafkaError, RetriableError, NonRetriableError, classifyError, type KafkaErrorCode, type ClassifiedError } from './errors.js';
 export { HEADERS, childTraceparent, spanIdOf, traceIdOf, type HeaderMap } from './headers.js';
 export { SPAN_ATTRIBUTES, type MessageSpan, type MessageTracer } from './tracing.js';
@@ -19,5 +19,5 @@ export { openOffsetResetter, describeMembers, type OffsetResetter, type OffsetRe
 export { readTopicOnce, type ReadTopicOptions, type TopicReadResult, type TopicRecord } from './topic-reader.js';
 export { scanDeadLetters, deadLetterReplayGroupId, type ScanDeadLettersOptions, type DeadLetterScan, type DeadLetterRecord, type DeadLetterDecoder, type UndecodableRecord } from './dead-letter-reader.js';
 export { replayDeadLetters, type ReplayDeadLettersOptions, type DeadLetterReplay, type ReplayProgress } from './dead-letter-replay.js';
-export { sendTombstones, createTombstoneWriter, type Tombstone, type SendTombstonesOptions, type TombstoneBatch, type TombstoneWriter, type TombstoneWriterOptions } from './tombstones.js';
+export { sendTombstones, type Tombstone, type SendTombstonesOptions } from './tombstones.js';
 export { openGroupReader, type GroupReader, type GroupReaderOptions, type GroupRecord, type PartitionLag } from './group-reader.js';

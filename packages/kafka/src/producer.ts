@@ -23,6 +23,22 @@ export type AnyOutgoingEvent<Events extends EventMap> = {
   [Type in keyof Events & string]: OutgoingEvent<Events, Type>;
 }[keyof Events & string];
 
+/**
+ * A key to remove from a compacted topic: produced as a record with the key and a null value
+ * (a tombstone), and exactly the given headers. Named without KAFKA_TOPIC_PREFIX, like an event.
+ */
+export interface OutgoingTombstone {
+  topic: string;
+  key: string;
+  tombstone: true;
+  headers?: HeaderMap;
+}
+
+/** What the producer sends: events and tombstones, in one list, in order. */
+export type AnyOutgoing<Events extends EventMap> = AnyOutgoingEvent<Events> | OutgoingTombstone;
+
+export const isTombstone = (output: object): output is OutgoingTombstone => 'tombstone' in output && output.tombstone === true;
+
 export interface EventProducerOptions<Events extends EventMap> {
   kafka: Kafka;
   codec: EventCodec<Events>;
@@ -71,18 +87,19 @@ export class EventProducer<Events extends EventMap = EventMap> {
   }
 
   /**
-   * Publishes events and resolves once Kafka acknowledged all of them. Sends made while another
-   * is in flight leave together in the next produce request (the idempotent producer allows one
-   * request in flight): concurrent callers share round trips instead of queueing behind each other.
+   * Publishes events (and tombstones, kept in their place in the list) and resolves once Kafka
+   * acknowledged all of them. Sends made while another is in flight leave together in the next
+   * produce request (the idempotent producer allows one request in flight): concurrent callers
+   * share round trips instead of queueing behind each other.
    */
-  async send(events: readonly AnyOutgoingEvent<Events>[]): Promise<void> {
-    if (events.length === 0) return;
+  async send(outputs: readonly AnyOutgoing<Events>[]): Promise<void> {
+    if (outputs.length === 0) return;
     await this.connect();
-    const encoded = await Promise.all(events.map((event) => this.encode(event)));
+    const encoded = await Promise.all(outputs.map((output) => (isTombstone(output) ? this.encodeTombstone(output) : this.encode(output))));
     const waiting = new Promise<void>((resolve, reject) => this.queue.push({ messages: encoded, resolve, reject }));
     this.flushing ??= this.flush();
     await waiting;
-    for (const event of events) this.instrumentation?.produced({ topic: event.topic, eventType: event.type, count: 1 });
+    for (const output of outputs) this.instrumentation?.produced({ topic: output.topic, eventType: isTombstone(output) ? 'tombstone' : output.type, count: 1 });
   }
 
   /**
@@ -90,21 +107,17 @@ export class EventProducer<Events extends EventMap = EventMap> {
    * acknowledged them. They share the events' produce queue, so a tombstone sent after an
    * acknowledged event of its key lands after it.
    */
-  async sendTombstones(tombstones: readonly Tombstone[], headers: HeaderMap = {}): Promise<void> {
-    if (tombstones.length === 0) return;
-    await this.connect();
-    const encoded = tombstones.map(({ topic, key }) => ({ topic: this.topicPrefix + topic, message: { key, value: null, headers: { ...headers } } }));
-    await new Promise<void>((resolve, reject) => {
-      this.queue.push({ messages: encoded, resolve, reject });
-      this.flushing ??= this.flush();
-    });
-    for (const { topic } of tombstones) this.instrumentation?.produced({ topic, eventType: 'tombstone', count: 1 });
+  sendTombstones(tombstones: readonly Tombstone[], headers: HeaderMap = {}): Promise<void> {
+    return this.send(tombstones.map(({ topic, key }) => ({ topic, key, tombstone: true, headers })));
   }
 
   private readonly queue: { messages: EncodedMessage[]; resolve: () => void; reject: (error: unknown) => void }[] = [];
   private flushing: Promise<void> | undefined;
 
   private async flush(): Promise<void> {
+    // Sends started in one turn (the reply streams of one delta drain, each through its own event's
+    // emitter) reach the queue a microtask apart: one tick lets them all join the first request.
+    await Promise.resolve();
     while (this.queue.length > 0) {
       const sends = this.queue.splice(0, this.queue.length);
       const byTopic = new Map<string, EncodedMessage['message'][]>();
@@ -125,6 +138,10 @@ export class EventProducer<Events extends EventMap = EventMap> {
       }
     }
     this.flushing = undefined;
+  }
+
+  private encodeTombstone({ topic, key, headers = {} }: OutgoingTombstone): Promise<EncodedMessage> {
+    return Promise.resolve({ topic: this.topicPrefix + topic, message: { key, value: null, headers: { ...headers } } });
   }
 
   private async encode(event: AnyOutgoingEvent<Events>): Promise<EncodedMessage> {

@@ -1,7 +1,7 @@
 // Tombstones: a record with a key and a null value, which tells a compacted topic to forget the
-// key (after delete.retention.ms, consumers offline for less still see it). EventProducer only
-// sends encoded events (a handler's outputs cannot be null), so erasure, and the chunking worker's
-// stale chunk keys, produce tombstones through here.
+// key (after delete.retention.ms, consumers offline for less still see it). A handler's tombstones
+// leave through the runtime (HandlerOutput, EventProducer.send); erasure (`rivulet erase`), which
+// runs outside any worker, produces them through here.
 import type { Kafka, Producer } from 'kafkajs';
 import { RivuletKafkaError } from './errors.js';
 import { HEADERS } from './headers.js';
@@ -23,26 +23,9 @@ export interface SendTombstonesOptions {
   tenantId?: string;
 }
 
-/** What a TombstoneWriter sends: the tombstones, and the tenant id header of sendTombstones. */
-export interface TombstoneBatch {
+interface TombstoneBatch {
   tombstones: readonly Tombstone[];
-  tenantId?: string;
-}
-
-/** A producer of tombstones kept for the life of a process (one connection, reused). */
-export interface TombstoneWriter {
-  /** Resolves once Kafka acknowledged every tombstone (acks from all in-sync replicas), with their count. */
-  send(batch: TombstoneBatch): Promise<number>;
-  /** Disconnects; lets the writer sit in a shutdown list. */
-  stop(): Promise<void>;
-}
-
-export interface TombstoneWriterOptions {
-  kafka: Kafka;
-  /** KAFKA_TOPIC_PREFIX, prepended to every topic. */
-  topicPrefix?: string;
-  /** Records per produce request (default 1000). */
-  batchSize?: number;
+  tenantId?: string | undefined;
 }
 
 const produce = async (producer: Producer, { tombstones, tenantId }: TombstoneBatch, topicPrefix: string, batchSize: number): Promise<number> => {
@@ -61,37 +44,10 @@ const produce = async (producer: Producer, { tombstones, tenantId }: TombstoneBa
   return tombstones.length;
 };
 
-const tombstoneProducer = (kafka: Kafka): Producer => kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-
-/**
- * A long-lived tombstone producer (idempotent, one request in flight, so the tombstones of one key
- * arrive in the order they were sent). Connects on first use; reconnects after stop().
- */
-export const createTombstoneWriter = ({ kafka, topicPrefix = '', batchSize = 1000 }: TombstoneWriterOptions): TombstoneWriter => {
-  const producer = tombstoneProducer(kafka);
-  let connected: Promise<void> | undefined;
-  return {
-    send: async (batch) => {
-      if (batch.tombstones.length === 0) return 0;
-      connected ??= producer.connect().catch((error: unknown) => {
-        connected = undefined;
-        throw new RivuletKafkaError('produce_failed', `cannot connect the tombstone producer: ${(error as Error).message}`, { retriable: true, cause: error });
-      });
-      await connected;
-      return produce(producer, batch, topicPrefix, batchSize);
-    },
-    stop: async () => {
-      if (connected === undefined) return;
-      connected = undefined;
-      await producer.disconnect();
-    },
-  };
-};
-
 /** Produces the tombstones (idempotent, acks from all in-sync replicas) on a producer of their own; resolves with how many were acknowledged. */
 export const sendTombstones = async ({ kafka, tombstones, topicPrefix = '', batchSize = 1000, tenantId }: SendTombstonesOptions): Promise<number> => {
   if (tombstones.length === 0) return 0;
-  const producer = tombstoneProducer(kafka);
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await producer.connect();
   try {
     return await produce(producer, { tombstones, tenantId }, topicPrefix, batchSize);

@@ -2,7 +2,7 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { EventMap } from './catalog.js';
 import type { EventCodec } from './codec.js';
 import { fixedPartitionAssigner } from './fixed-assigner.js';
-import type { Handler } from './handler.js';
+import type { AnyHandlerOutputType, Handler } from './handler.js';
 import { noInstrumentation, type PipelineInstrumentation } from './instrumentation.js';
 import { silentLogger, type RuntimeLogger } from './logger.js';
 import { MessageProcessor } from './message-processor.js';
@@ -24,7 +24,8 @@ export interface WorkerOptions<Events extends EventMap, In extends keyof Events 
    * acknowledged without calling it (a topic may carry several types). Default: all.
    */
   eventTypes?: readonly In[];
-  handler: Handler<Events, In, keyof Events & string>;
+  /** List `'tombstone'` among its output types to return tombstones beside events. */
+  handler: Handler<Events, In, AnyHandlerOutputType<Events>>;
   deadLetterTopic: string;
   /** A new group starts from the earliest retained event (nothing already accepted is skipped). */
   fromBeginning?: boolean;
@@ -94,7 +95,7 @@ export class Worker<Events extends EventMap = EventMap, In extends keyof Events 
       maxWaitTimeInMs: Math.min(1000, heartbeatIntervalMs),
       ...(this.options.partitions === undefined ? {} : { partitionAssigners: [fixedPartitionAssigner(this.options.partitions)] }),
     });
-    this.processor = new MessageProcessor<Events>({ ...this.options, handler: this.options.handler as Handler<Events>, group: groupId, logger: logger.child({ group: groupId }), instrumentation });
+    this.processor = new MessageProcessor<Events>({ ...this.options, handler: this.options.handler as Handler<Events, keyof Events & string, AnyHandlerOutputType<Events>>, group: groupId, logger: logger.child({ group: groupId }), instrumentation });
     this.consumer.on(this.consumer.events.REBALANCING, () => {
       // Commit what is finished before the partitions move, so the next owner repeats less.
       void this.commitNow();
