@@ -2,7 +2,7 @@
 // vector space each. `rivulet reindex` registers one, switches search to it atomically and drops
 // an old one; the embedding workers read the active one's model_spec. The indexer's per-chunk
 // flow lives in consumers/indexer (chunk-store.ts).
-import { StoreError } from './conversations.js';
+import { StoreError } from './store-error.js';
 import { createVectorIndexSql, dropVectorIndexSql, indexVersionQueries as queries, vectorIndexName } from './index-version-queries.js';
 import { withTransaction, type Pool } from './pool.js';
 import { withAllTenants } from './tenant-scope.js';
