@@ -26,5 +26,6 @@ export {
 } from './index-versions.js';
 export {
   failDocumentVersion, failStaleDocuments, PROCESSING_FAILED, PROCESSING_TIMEOUT,
-  type DocumentRef, type DocumentFailure, type FailedDocument, type StaleDocumentsOptions,
+  recordPendingVersion, markVersionAccepted, markVersionProcessing, rejectDocumentVersion, adoptDocumentVersion, completeDocumentVersion, completeShownDocuments, markDocumentDeleted,
+  type DocumentRef, type DocumentFailure, type FailedDocument, type StaleDocumentsOptions, type PendingDocumentVersion,
 } from './document-status.js';
