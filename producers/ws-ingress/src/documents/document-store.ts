@@ -11,19 +11,10 @@ export interface DocumentState {
   error: { code: string; message: string } | undefined;
 }
 
-/** A version about to be published. */
-export interface PendingVersion {
+/** A version about to be published: the store's pending row, plus the bytes when they go to the blob store rather than inline in the event. */
+export interface PendingVersion extends Omit<PendingDocumentVersion, 'document'> {
   reference: DocumentReference;
-  version: string;
-  title: string | null;
-  fileName: string | null;
-  mimeType: string;
-  sizeBytes: number;
-  metadata: Record<string, string>;
-  /** The bytes, when they go to the blob store rather than inline in the event. */
   blob: Buffer | undefined;
-  /** The row's error message until the event is acknowledged; unique to the request. */
-  pendingMessage: string;
 }
 
 export interface DocumentStore {
@@ -38,10 +29,7 @@ export interface DocumentStore {
 }
 
 /** The row the store's status transitions write for a pending version (the blob goes apart). */
-const stored = (pending: PendingVersion): PendingDocumentVersion => ({
-  document: pending.reference, version: pending.version, title: pending.title, fileName: pending.fileName, mimeType: pending.mimeType,
-  sizeBytes: pending.sizeBytes, metadata: pending.metadata, pendingMessage: pending.pendingMessage,
-});
+const stored = ({ reference, blob: _blob, ...row }: PendingVersion): PendingDocumentVersion => ({ document: reference, ...row });
 
 const keyOf = ({ tenantId, collection, documentId }: DocumentReference): [string, string, string] => [tenantId, collection, documentId];
 
