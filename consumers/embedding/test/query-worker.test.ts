@@ -2,16 +2,16 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { TOPICS } from '@rivulet/schemas';
 import { EMBEDDING_QUERIES_GROUP, runEmbeddingWorker } from '../src/index.js';
-import { createTopicSandbox, testEnvironment as environment, waitFor } from '@rivulet/service';
+import { createTopicSandbox, testEnvironment as environment, waitFor, type TopicSandbox } from '@rivulet/testing';
 import { chatRequest, chatRequestReceived } from './support/requests.js';
 
-let sandbox: Awaited<ReturnType<typeof createTopicSandbox>>;
+let sandbox: TopicSandbox;
 let worker: { stop(): Promise<void> };
 
 before(async () => {
   sandbox = await createTopicSandbox();
   worker = await runEmbeddingWorker({
-    ...process.env, LOG_LEVEL: 'silent', KAFKA_BROKERS: environment.brokers, SCHEMA_REGISTRY_URL: environment.registryUrl,
+    ...process.env, LOG_LEVEL: 'silent', KAFKA_BROKERS: environment.brokers.join(','), SCHEMA_REGISTRY_URL: environment.registryUrl,
     KAFKA_TOPIC_PREFIX: sandbox.prefix, EMBEDDING_PROVIDER: 'onnx',
   });
 });

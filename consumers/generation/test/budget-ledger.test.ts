@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, test } from 'node:test';
 import type { Redis } from 'ioredis';
-import { waitFor } from '@rivulet/service';
+import { waitFor } from '@rivulet/testing';
 import { BudgetError, counterKeys, createBudgetRedis, createRedisBudgetLedger, reservationKey, type BudgetCounter } from '../src/budget/index.js';
 import { closedPort, connectRedis, counter, keysUnder, removeKeys, uniquePrefix } from './support/budget-redis.js';
 

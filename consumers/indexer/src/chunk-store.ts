@@ -1,5 +1,5 @@
 import pgvector from 'pgvector';
-import { withAllTenants, withTenant, type Pool, type PoolClient } from '@rivulet/store';
+import { adoptDocumentVersion, completeDocumentVersion, withAllTenants, withTenant, type Pool, type PoolClient } from '@rivulet/store';
 import type { Chunk, Embedding } from '@rivulet/schemas';
 import { createVectorIndex, queries, replayQueries } from './queries.js';
 
@@ -75,9 +75,10 @@ export const createChunkStore = (pool: Pool): ChunkStore => {
         (client: PoolClient) => client.query<Row>({ name: `indexer.${name}`, text: queries[name], values });
       return withTenant(pool, tenantId, async (client): Promise<IndexOutcome> => {
         const key = scope.slice(0, 3);
+        const reference = { tenantId, collection: chunk.collection, documentId: chunk.documentId };
         let document = (await run<{ version: string | null }>('lockDocument', key)(client)).rows[0];
         if (!document) {
-          await run('adoptDocument', [tenantId, chunk.collection, chunk.documentId, chunk.documentVersion, chunk.title])(client);
+          await adoptDocumentVersion(client, reference, chunk.documentVersion, chunk.title);
           document = (await run<{ version: string | null }>('lockDocument', key)(client)).rows[0];
         }
         if (document?.version !== chunk.documentVersion) {
@@ -105,7 +106,7 @@ export const createChunkStore = (pool: Pool): ChunkStore => {
           await run('clearPending', scope)(client);
         }
         const active = state === 'active';
-        if (active) await run('completeDocument', [...scope.slice(0, 4), chunk.chunkCount])(client);
+        if (active) await completeDocumentVersion(client, reference, chunk.documentVersion, chunk.chunkCount);
         return { outcome: 'completed', chunkCount: chunk.chunkCount, active };
       });
     },

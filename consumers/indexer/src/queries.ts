@@ -1,6 +1,9 @@
 import { createVectorIndexSql } from '@rivulet/store';
 
-/** The indexer's SQL, named (CONVENTIONS.md rule 9). Identifiers are never interpolated from events. */
+/**
+ * The indexer's SQL, named (CONVENTIONS.md rule 9). Identifiers are never interpolated from events.
+ * Its status transitions (adopt, complete) are the store's (document-status.ts).
+ */
 export const queries = {
   findIndexVersion: `SELECT id, state FROM index_versions WHERE model_id = $1 AND model_version = $2`,
   createIndexVersion: `
@@ -12,11 +15,6 @@ export const queries = {
   lockDocument: `
     SELECT version, current_version AS "currentVersion" FROM documents
     WHERE tenant_id = $1 AND collection = $2 AND document_id = $3 FOR UPDATE`,
-  /** A chunk whose document the database never saw (a topic replayed into an empty database). */
-  adoptDocument: `
-    INSERT INTO documents (tenant_id, collection, document_id, version, status, title)
-    VALUES ($1, $2, $3, $4, 'processing', $5)
-    ON CONFLICT (tenant_id, collection, document_id) DO NOTHING`,
   /**
    * Whether this version is already shown for this index version (a redelivery after completion),
    * and the index version's state now (never cached: `rivulet reindex` switches it).
@@ -56,9 +54,6 @@ export const queries = {
   dropOtherVersions: `
     DELETE FROM chunks
     WHERE tenant_id = $1 AND collection = $2 AND document_id = $3 AND index_version = $5 AND document_version <> $4`,
-  completeDocument: `
-    UPDATE documents SET current_version = $4, status = 'completed', chunk_count = $5, error_code = NULL, error_message = NULL, updated_at = now()
-    WHERE tenant_id = $1 AND collection = $2 AND document_id = $3`,
   /** Pending rows of a version that was superseded or deleted before it completed. */
   dropStaleVersion: `
     DELETE FROM pending_chunks

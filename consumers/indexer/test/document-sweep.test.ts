@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { loadConfig } from '@rivulet/config';
 import { TOPICS } from '@rivulet/schemas';
-import { createService, createTopicSandbox, testEnvironment, waitFor, type Service } from '@rivulet/service';
+import { createService, type Service } from '@rivulet/service';
+import { createTopicSandbox, testEnvironment, waitFor, type TopicSandbox } from '@rivulet/testing';
 import { createPool, migrate, withAllTenants } from '@rivulet/store';
 import { indexerConfigSchema, startDocumentSweep, sweepReason, type DocumentSweep } from '../src/index.js';
 
@@ -15,7 +16,7 @@ const schema = `sweep_test_${randomBytes(4).toString('hex')}`;
 const pool = createPool({ databaseUrl, schema, max: 4 });
 const MINUTE = 60_000;
 const TIMEOUT = 30 * MINUTE;
-let sandbox: Awaited<ReturnType<typeof createTopicSandbox>>;
+let sandbox: TopicSandbox;
 /** The indexer's service as main.ts builds it (producer, logger, metrics), on the sandbox's topics. */
 let service: Service;
 const sweeps: DocumentSweep[] = [];
@@ -24,7 +25,7 @@ before(async () => {
   await migrate({ databaseUrl, schema });
   sandbox = await createTopicSandbox();
   service = createService('indexer-sweep-test', loadConfig(indexerConfigSchema, {
-    DATABASE_URL: databaseUrl, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', KAFKA_BROKERS: testEnvironment.brokers,
+    DATABASE_URL: databaseUrl, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', KAFKA_BROKERS: testEnvironment.brokers.join(','),
     SCHEMA_REGISTRY_URL: testEnvironment.registryUrl, KAFKA_TOPIC_PREFIX: sandbox.prefix,
   }), { exit: () => undefined });
 });

@@ -1,4 +1,4 @@
-import { withTenant, type Pool } from '@rivulet/store';
+import { completeDocumentVersion, markDocumentDeleted, markVersionProcessing, rejectDocumentVersion, withTenant, type Pool } from '@rivulet/store';
 import { queries } from './queries.js';
 
 export interface DocumentReference {
@@ -19,15 +19,15 @@ export interface DocumentState {
   chunkKeys: number;
 }
 
-/** The ingestion worker's port to PostgreSQL. Status changes are fenced by version. */
+/** The ingestion worker's port to PostgreSQL. Status changes are the store's transitions, fenced by version. */
 export interface DocumentStore {
   state(reference: DocumentReference): Promise<DocumentState | undefined>;
   blob(contentHash: string): Promise<Buffer | undefined>;
   /** The version is being chunked into `chunkKeys` chunks: records that their keys are about to hold records. */
   markProcessing(reference: DocumentReference, version: string, chunkKeys: number): Promise<void>;
   markFailed(reference: DocumentReference, version: string, error: { code: string; message: string }): Promise<void>;
-  /** The version is already the indexed one: back to completed. */
-  markUnchanged(reference: DocumentReference, version: string): Promise<void>;
+  /** The version is already the indexed one, with `chunkCount` chunks: back to completed. */
+  markUnchanged(reference: DocumentReference, version: string, chunkCount: number): Promise<void>;
   /**
    * Removes the document's chunks if it is still deleted (no upload came after), and says how many
    * chunk keys it had (to tombstone); undefined when it is not deleted.
@@ -50,16 +50,16 @@ export const createDocumentStore = (pool: Pool): DocumentStore => ({
   },
   async markProcessing(reference, version, chunkKeys) {
     await withTenant(pool, reference.tenantId, async (client) => {
-      await client.query(queries.markProcessing, [...key(reference), version]);
+      await markVersionProcessing(client, reference, version);
       // Whatever the status (a later upload may have come in): these chunks are published next.
       await client.query(queries.recordChunkKeys, [...key(reference), chunkKeys]);
     });
   },
   async markFailed(reference, version, error) {
-    await withTenant(pool, reference.tenantId, (client) => client.query(queries.markFailed, [...key(reference), version, error.code, error.message.slice(0, 2000)]));
+    await withTenant(pool, reference.tenantId, (client) => rejectDocumentVersion(client, reference, version, error));
   },
-  async markUnchanged(reference, version) {
-    await withTenant(pool, reference.tenantId, (client) => client.query(queries.markUnchanged, [...key(reference), version]));
+  async markUnchanged(reference, version, chunkCount) {
+    await withTenant(pool, reference.tenantId, (client) => completeDocumentVersion(client, reference, version, chunkCount));
   },
   delete(reference) {
     return withTenant(pool, reference.tenantId, async (client) => {
@@ -67,7 +67,7 @@ export const createDocumentStore = (pool: Pool): DocumentStore => ({
       if (!row || row.version !== null) return undefined;
       await client.query(queries.deleteChunks, key(reference));
       await client.query(queries.deletePendingChunks, key(reference));
-      await client.query(queries.markDeleted, key(reference));
+      await markDocumentDeleted(client, reference);
       return { chunkKeys: row.chunkKeys };
     });
   },

@@ -80,7 +80,7 @@ export const createIngestionHandler =
     if (state && state.version !== version) return []; // superseded by a later upload or a delete
     if (state?.currentVersion === version) {
       // The same bytes as the indexed version: no parsing, chunking or embedding.
-      await store.markUnchanged(reference, version);
+      await store.markUnchanged(reference, version, state.chunkCount);
       return [statusEvent('completed', { version, chunkCount: state.chunkCount })];
     }
 

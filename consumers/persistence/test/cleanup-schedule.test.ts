@@ -7,6 +7,7 @@ import { after, test } from 'node:test';
 import { ConfigError, loadConfig } from '@rivulet/config';
 import { createService, type Service } from '@rivulet/service';
 import { createPool, insertUserMessage, migrate, withAllTenants, type Pool } from '@rivulet/store';
+import { waitFor } from '@rivulet/testing';
 import { conversationCleanup, persistenceConfigSchema, startCleanupSchedule } from '../src/index.js';
 
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://rivulet:rivulet@127.0.0.1:5432/rivulet';
@@ -56,14 +57,6 @@ const metric = async (from: Service, name: string, labels: Record<string, string
   return total;
 };
 
-const waitFor = async (probe: () => Promise<boolean>, description: string, timeoutMs = 20_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${description}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-};
-
 after(async () => {
   await Promise.allSettled(services.map((each) => each.stop()));
   for (const pool of pools) await pool.end();
@@ -96,12 +89,12 @@ test('on a tiny interval, expired conversations disappear without the CLI, round
   const instance = service(config);
   const schedule = conversationCleanup(config, pool, instance);
   assert.ok(schedule);
-  await waitFor(async () => !(await conversationIds(pool)).includes('expired-1'), 'the first round');
+  await waitFor(async () => !(await conversationIds(pool)).includes('expired-1'), { description: 'the first round', timeoutMs: 20_000, intervalMs: 50 });
   assert.deepEqual(await conversationIds(pool), ['fresh']);
 
   // A later round takes what expired since.
   await conversation(pool, 'expired-2', Date.now() - 3 * HOUR);
-  await waitFor(async () => !(await conversationIds(pool)).includes('expired-2'), 'a later round');
+  await waitFor(async () => !(await conversationIds(pool)).includes('expired-2'), { description: 'a later round', timeoutMs: 20_000, intervalMs: 50 });
   assert.deepEqual(await conversationIds(pool), ['fresh']);
   assert.ok(await metric(instance, 'rivulet_cleanup_runs_total', { outcome: 'ok' }) >= 2);
   assert.equal(await metric(instance, 'rivulet_cleanup_removed_total', { kind: 'conversations' }), 2);
@@ -149,9 +142,9 @@ test('a failed round is counted, the process carries on, and the next interval s
   const instance = service();
   const schedule = startCleanupSchedule({ pool, retentionMs: HOUR, intervalMs: 100, firstRoundDelayMs: 0, logger: instance.logger, metrics: instance.metrics });
   try {
-    await waitFor(async () => (await metric(instance, 'rivulet_cleanup_runs_total', { outcome: 'failed' })) >= 2, 'failed rounds, each retried');
+    await waitFor(async () => (await metric(instance, 'rivulet_cleanup_runs_total', { outcome: 'failed' })) >= 2, { description: 'failed rounds, each retried', timeoutMs: 20_000, intervalMs: 50 });
     await blocker.query('COMMIT');
-    await waitFor(async () => (await conversationIds(pool)).length === 0, 'a round once the table is free');
+    await waitFor(async () => (await conversationIds(pool)).length === 0, { description: 'a round once the table is free', timeoutMs: 20_000, intervalMs: 50 });
     assert.ok(await metric(instance, 'rivulet_cleanup_runs_total', { outcome: 'ok' }) >= 1);
     assert.equal(await metric(instance, 'rivulet_cleanup_removed_total', { kind: 'conversations' }), 1);
   } finally {

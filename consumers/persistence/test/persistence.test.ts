@@ -9,6 +9,7 @@ import { deleteTopics, ensureTopics, type AnyOutgoingEvent } from '@rivulet/kafk
 import { TOPIC_SPECS, TOPICS, topicConfig, type EventRecords, type MessagePersisted, type Source } from '@rivulet/schemas';
 import { createService } from '@rivulet/service';
 import { conversationExists, createPool, listMessages, migrate, usageByDay, withTenant, type Pool } from '@rivulet/store';
+import { waitFor } from '@rivulet/testing';
 import { persistenceConfigSchema, persistenceWorkerOptions, usageWorkerOptions, PERSISTENCE_GROUP, USAGE_GROUP } from '../src/index.js';
 
 const hex = (): string => randomBytes(4).toString('hex');
@@ -36,14 +37,6 @@ const database = async (): Promise<Pool> => {
   const pool = createPool({ databaseUrl, schema, max: 4 });
   pools.push(pool);
   return pool;
-};
-
-const waitFor = async (probe: () => Promise<boolean> | boolean, description: string, timeoutMs = 60_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${description}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 };
 
 /** Whether the group has committed every event published so far on `topic`. */
@@ -160,8 +153,8 @@ test('each event delivered three times, the answer published first: one question
   await service.producer.send([chatRequest('r-search', 'c-search', 'search'), replyEnd('r-search', 'c-search', { kind: 'search' })]);
   await service.producer.send([chatRequest('r-error', 'c-error'), replyEnd('r-error', 'c-error', { status: 'error' })]);
 
-  await waitFor(() => caughtUp(PERSISTENCE_GROUP), 'the worker to commit every event');
-  await waitFor(() => persisted.length >= 7, 'seven message-persisted events');
+  await waitFor(() => caughtUp(PERSISTENCE_GROUP), { description: 'the worker to commit every event', timeoutMs: 60_000 });
+  await waitFor(() => persisted.length >= 7, { description: 'seven message-persisted events', timeoutMs: 60_000 });
 
   const messages = await listMessages(pool, tenantId, 'c1');
   assert.deepEqual(messages.map(({ id, role, content, tokens }) => ({ id, role, content, tokens })), [
@@ -196,7 +189,7 @@ test('replaying both topics from the start into an empty database rebuilds the s
   const replayGroup = `${PERSISTENCE_GROUP}-replay`;
   const replay = service.worker({ ...persistenceWorkerOptions(empty), groupId: replayGroup });
   await replay.start();
-  await waitFor(() => caughtUp(replayGroup), 'the replay to commit every event');
+  await waitFor(() => caughtUp(replayGroup), { description: 'the replay to commit every event', timeoutMs: 60_000 });
   const strip = (messages: Awaited<ReturnType<typeof listMessages>>) => messages.map(({ id, role, content, createdAt, tokens }) => ({ id, role, content, createdAt, tokens }));
   assert.deepEqual(strip(await listMessages(empty, tenantId, 'c1')), strip(await listMessages(pool, tenantId, 'c1')));
   assert.deepEqual(strip(await listMessages(empty, tenantId, 'c-error')), strip(await listMessages(pool, tenantId, 'c-error')));
@@ -231,8 +224,8 @@ test('usage events, each delivered twice, add up once per attempt into the tenan
   ];
   await service.producer.send(events);
   await service.producer.send(events);
-  await waitFor(async () => (await usageByDay(usagePool, { tenantId, from: '2026-11-26', to: '2026-11-27' })).length === 3, 'the usage totals');
-  await waitFor(() => caughtUpTopic(USAGE_GROUP, TOPICS.usage), 'the usage worker to commit every event');
+  await waitFor(async () => (await usageByDay(usagePool, { tenantId, from: '2026-11-26', to: '2026-11-27' })).length === 3, { description: 'the usage totals', timeoutMs: 60_000 });
+  await waitFor(() => caughtUpTopic(USAGE_GROUP, TOPICS.usage), { description: 'the usage worker to commit every event', timeoutMs: 60_000 });
   assert.deepEqual(await usageByDay(usagePool, { tenantId, from: '2026-11-26', to: '2026-11-27' }), [
     { day: '2026-11-26', model: 'auto', requests: 1, failed: 1, inputTokens: 0, outputTokens: 0, costUsd: 0, unpriced: 0 },
     { day: '2026-11-26', model: 'gpt-test', requests: 3, failed: 1, inputTokens: 300, outputTokens: 25, costUsd: 0.0025, unpriced: 0 },

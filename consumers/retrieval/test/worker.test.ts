@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { loadConfig } from '@rivulet/config';
 import { TOPICS } from '@rivulet/schemas';
-import { createService, createTopicSandbox, testEnvironment as environment, waitFor, type Service } from '@rivulet/service';
+import { createService, type Service } from '@rivulet/service';
+import { createTopicSandbox, testEnvironment as environment, waitFor, type TopicSandbox } from '@rivulet/testing';
 import { createRetrievalHandler, RETRIEVAL_GROUP, retrievalConfigSchema, searchChunks } from '../src/index.js';
 import { createTestDatabase, embedding, near, randomSource, randomVector } from './support/database.js';
 import { chatRequest, queryEmbedded } from './support/requests.js';
@@ -15,7 +16,7 @@ import { chatRequest, queryEmbedded } from './support/requests.js';
 const random = randomSource(7);
 const question = randomVector(random);
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
-let sandbox: Awaited<ReturnType<typeof createTopicSandbox>>;
+let sandbox: TopicSandbox;
 let service: Service;
 
 before(async () => {
@@ -28,7 +29,7 @@ before(async () => {
     ],
   });
   sandbox = await createTopicSandbox({ partitions: 3 });
-  const config = loadConfig(retrievalConfigSchema, { LOG_LEVEL: 'silent', KAFKA_BROKERS: environment.brokers, SCHEMA_REGISTRY_URL: environment.registryUrl, KAFKA_TOPIC_PREFIX: sandbox.prefix });
+  const config = loadConfig(retrievalConfigSchema, { LOG_LEVEL: 'silent', KAFKA_BROKERS: environment.brokers.join(','), SCHEMA_REGISTRY_URL: environment.registryUrl, KAFKA_TOPIC_PREFIX: sandbox.prefix });
   service = createService('retrieval', config, { exit: () => undefined });
   const handler = createRetrievalHandler({
     search: (query) => searchChunks(database.pool, { ...query, efSearch: config.RETRIEVAL_EF_SEARCH, maxScanTuples: config.RETRIEVAL_MAX_SCAN_TUPLES, minScore: config.RETRIEVAL_MIN_SCORE }),

@@ -8,8 +8,9 @@ import {
   type DeadLetterEvent, type EventEnvelope, type Kafka,
 } from '@rivulet/kafka';
 import { EVENT_TYPES, TOPICS } from '@rivulet/schemas';
+import { waitFor } from '@rivulet/testing';
 import { topicDefinitions } from '../src/topics.js';
-import { runCli, waitFor } from './support/cli.js';
+import { runCli } from './support/cli.js';
 
 type Events = {
   'thing-created': EventEnvelope<{ thingId: string }>;
@@ -66,7 +67,7 @@ const readRequests = async (count: number): Promise<Read[]> => {
     },
   });
   try {
-    await waitFor(() => read.length >= count, `${count} records on ${requests}`);
+    await waitFor(() => read.length >= count, { description: `${count} records on ${requests}`, timeoutMs: 15_000 });
   } finally {
     await consumer.disconnect();
   }
@@ -88,7 +89,7 @@ before(async () => {
       topic: TOPICS.chatRequests, type: 'thing-created', key: 'conversation-7', headers: { 'x-test': 'kept as it was' },
       value: { eventId: 'event-7', tenantId: 'tenant-a', correlationId: 'request-7', occurredAt: Date.now(), payload: { thingId: 'thing-7' } },
     }]);
-    await waitFor(async () => (await written(prefix + TOPICS.deadLetter)) === 1, 'the dead letter');
+    await waitFor(async () => (await written(prefix + TOPICS.deadLetter)) === 1, { description: 'the dead letter', timeoutMs: 15_000 });
   } finally {
     await worker.stop();
   }

@@ -6,8 +6,9 @@ import { after, before, test } from 'node:test';
 import { createKafkaClient, deleteTopics, ensureTopics, silentLogger } from '@rivulet/kafka';
 import { TOPICS } from '@rivulet/schemas';
 import { EMBEDDING_GROUP } from '@rivulet/worker-embedding';
+import { waitFor } from '@rivulet/testing';
 import { topicDefinitions } from '../src/topics.js';
-import { runCli, waitFor } from './support/cli.js';
+import { runCli } from './support/cli.js';
 
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const prefix = `replay-test-${randomBytes(4).toString('hex')}.`;
@@ -38,8 +39,8 @@ const consume = async (count: number) => {
   await consumer.connect();
   await consumer.subscribe({ topics: [chunks], fromBeginning: true });
   await consumer.run({ eachMessage: ({ message }) => Promise.resolve(void read.push(message.value!.toString())) });
-  await waitFor(() => read.length >= count, `${count} records`);
-  await waitFor(async () => (await committed()).filter((offset) => offset > 0).reduce((sum, offset) => sum + offset, 0) === 6, 'the commit');
+  await waitFor(() => read.length >= count, { description: `${count} records`, timeoutMs: 15_000 });
+  await waitFor(async () => (await committed()).filter((offset) => offset > 0).reduce((sum, offset) => sum + offset, 0) === 6, { description: 'the commit', timeoutMs: 15_000 });
   return { consumer, read };
 };
 

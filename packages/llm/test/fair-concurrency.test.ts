@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { modelPaths } from '@rivulet/infra';
 import { startFakeOpenAI } from '@rivulet/fake-providers';
+import { waitFor } from '@rivulet/testing';
 import { createModelRouter, isAbortError, loadLocalChatModel, parseRouterConfig, ProviderError, RouterConfigError } from '../src/index.js';
 import { drain } from './support/streams.js';
 import { route, testKey } from './support/router.js';
@@ -39,7 +40,7 @@ test('a remote deployment with maxConcurrent 2 has at most 2 requests out at onc
     return result;
   });
   const burst = [0, 1, 2, 3, 4].map((n) => counted(ask(router, 'tenant-a', `A${n}`)));
-  await waitFor(() => arrivals.length === 2);
+  await waitFor(() => arrivals.length === 2, { description: 'two arrivals', timeoutMs: 60_000, intervalMs: 5 });
   const b = await counted(ask(router, 'tenant-b', 'B'));
   const answers = [...(await Promise.all(burst)), b];
   assert.ok(answers.every((answer) => answer.end?.finishReason === 'length' || answer.end?.finishReason === 'stop'), 'every request answered');
@@ -55,10 +56,10 @@ test('remote requests run side by side while the local model is busy: they do no
   let localStarted = false;
   const local = route(router.stream({ model: 'local', messages: [{ role: 'user', content: 'Count from 1 to 500, separated by commas.' }], tenant: 'tenant-a', maxOutputTokens: 600, signal: holder.signal }),
     (event) => (localStarted ||= event.type === 'delta')).then((result) => (localEnded = true, result));
-  await waitFor(() => localStarted);
+  await waitFor(() => localStarted, { description: 'the local request to start', timeoutMs: 60_000, intervalMs: 5 });
   let remoteEnds = 0;
   const remotes = [0, 1, 2].map((n) => ask(router, 'tenant-b', `R${n}`, 'chat').then((result) => (remoteEnds += 1, result)));
-  await waitFor(() => arrivals.length === 3);
+  await waitFor(() => arrivals.length === 3, { description: 'three arrivals', timeoutMs: 60_000, intervalMs: 5 });
   assert.equal(remoteEnds, 0, 'all three were out at once');
   assert.ok((await Promise.all(remotes)).every((result) => result.end), 'all three answered');
   assert.equal(localEnded, false, 'while the local model was still generating');
@@ -85,11 +86,3 @@ test('a prompt over the local cap is refused at once (invalid_request, not retry
   assert.equal(await busy, undefined);
 });
 
-/** Polls (bounded) until `condition` holds. */
-async function waitFor(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for the condition');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

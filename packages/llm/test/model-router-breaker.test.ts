@@ -1,8 +1,8 @@
 // Circuit breakers in the router and their recovery by the health check, against fake providers over HTTP.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
 import { startFakeAnthropic, startFakeOpenAI } from '@rivulet/fake-providers';
+import { waitFor } from '@rivulet/testing';
 import { createHealthCheck, createMemoryBreakerStore, createModelRouter, type BreakerStore } from '../src/index.js';
 import { anthropicOn, chatConfig, openaiOn, question, recordingObserver, route } from './support/router.js';
 
@@ -11,14 +11,6 @@ const anthropic = await startFakeAnthropic({ reply: 'From the fallback.' });
 after(() => Promise.all([openai.close(), anthropic.close()]));
 const signal = () => new AbortController().signal;
 const breaker = { windowMs: 60_000, minRequests: 3, failureRatio: 0.5, cooldownMs: 30_000 };
-
-const waitFor = async (check: () => Promise<boolean>, timeoutMs = 2_000): Promise<void> => {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`not true within ${timeoutMs} ms`);
-    await delay(10);
-  }
-};
 
 test('the breaker opens after the threshold, the open deployment is skipped, the health check closes it once the provider is back', async () => {
   openai.reset();
@@ -61,7 +53,7 @@ test('the health check loop (start/stop) recovers an open deployment on its own'
   const healthCheck = createHealthCheck({ router });
   healthCheck.start();
   try {
-    await waitFor(async () => (await breakers.state('primary', Date.now())).state === 'closed');
+    await waitFor(async () => (await breakers.state('primary', Date.now())).state === 'closed', { description: 'the breaker to close', timeoutMs: 2_000, intervalMs: 10 });
   } finally {
     await healthCheck.stop();
   }

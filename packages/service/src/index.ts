@@ -1,4 +1,3 @@
 export { createService, type Service, type ServiceSettings, type ConsumerSettings, type ServiceWorkerOptions, type ReadinessCheck } from './service.js';
-export { createTopicSandbox, environment as testEnvironment, uniqueName, waitFor, type Received } from './testing.js';
 export { createFailFastRedis, type FailFastRedisOptions } from './fail-fast-redis.js';
 export { startRounds, type Rounds, type RoundsOptions } from './rounds.js';

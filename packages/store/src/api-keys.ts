@@ -1,7 +1,7 @@
 // Tenants and API keys (migrations/0005_api_keys.sql): the named queries `rivulet keys` and the
 // ingress share. A key is shown once, at creation; only its SHA-256 is stored.
 import { createHash, randomBytes } from 'node:crypto';
-import { StoreError } from './conversations.js';
+import { StoreError } from './store-error.js';
 import { withTransaction, type Pool } from './pool.js';
 
 /** Characters of a key kept for display (`rvt_` and the first four random ones). */

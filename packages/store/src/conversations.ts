@@ -1,25 +1,13 @@
 // Conversations and messages (migrations/0004_conversations.sql): the named queries the ingress,
 // the generation worker and the persistence worker share (CONVENTIONS.md rule 9).
 import type { Pool, PoolClient } from './pool.js';
+import { StoreError } from './store-error.js';
 import { withTenant } from './tenant-scope.js';
 
 export type MessageRole = 'system' | 'user' | 'assistant';
 
 /** A time as a Date or milliseconds since the Unix epoch (an event's `occurredAt`). */
 export type Instant = Date | number;
-
-/** A failure of the store's own making; `retriable` tells the consumer runtime what to do. */
-export class StoreError extends Error {
-  readonly code: string;
-  readonly retriable: boolean;
-
-  constructor(code: string, message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
-    super(message, { cause: options.cause });
-    this.name = 'StoreError';
-    this.code = code;
-    this.retriable = options.retriable ?? false;
-  }
-}
 
 /** The id of a request's question: derived from the requestId, so every redelivery names the same row. */
 export const userMessageId = (requestId: string): string => `${requestId}:user`;

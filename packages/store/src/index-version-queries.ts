@@ -76,18 +76,6 @@ export const indexVersionQueries = {
   retireActive: `UPDATE index_versions SET state = 'retired', retired_at = now() WHERE state = 'active' RETURNING id`,
   activate: `UPDATE index_versions SET state = 'active', activated_at = now(), retired_at = NULL WHERE id = $1 AND state = 'building'`,
   /**
-   * After the switch, documents whose current version the new index shows but whose row does not
-   * say completed (they completed in the new index first, while it was building).
-   */
-  completeShown: `
-    UPDATE documents d
-       SET current_version = d.version, status = 'completed', chunk_count = shown.chunk_count,
-           error_code = NULL, error_message = NULL, updated_at = now()
-      FROM (SELECT DISTINCT tenant_id, collection, document_id, document_version, chunk_count FROM chunks WHERE index_version = $1) AS shown
-     WHERE d.tenant_id = shown.tenant_id AND d.collection = shown.collection AND d.document_id = shown.document_id
-       AND d.version = shown.document_version AND (d.status <> 'completed' OR d.current_version IS DISTINCT FROM d.version)
-    RETURNING d.tenant_id AS "tenantId", d.collection, d.document_id AS "documentId", d.version AS "documentVersion", d.chunk_count AS "chunkCount"`,
-  /**
    * The documents completed since version $1 became active whose current version it shows: those
    * the switch completed (completeShown), and those the indexer completed after it. What a
    * (re-)run announces: document-indexed `completed` again for a document already completed

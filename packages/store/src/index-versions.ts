@@ -2,7 +2,8 @@
 // vector space each. `rivulet reindex` registers one, switches search to it atomically and drops
 // an old one; the embedding workers read the active one's model_spec. The indexer's per-chunk
 // flow lives in consumers/indexer (chunk-store.ts).
-import { StoreError } from './conversations.js';
+import { completeShownDocuments } from './document-status.js';
+import { StoreError } from './store-error.js';
 import { createVectorIndexSql, dropVectorIndexSql, indexVersionQueries as queries, vectorIndexName } from './index-version-queries.js';
 import { withTransaction, type Pool } from './pool.js';
 import { withAllTenants } from './tenant-scope.js';
@@ -223,7 +224,7 @@ export const activateIndexVersion = async (pool: Pool, id: number, { allowMissin
  */
 export const completeSwitchedDocuments = async (pool: Pool, id: number): Promise<CompletedDocument[]> =>
   withAllTenants(pool, 'rivulet reindex: complete documents of the new index version', async (client) => {
-    await client.query(queries.completeShown, [id]);
+    await completeShownDocuments(client, id);
     return (await client.query<CompletedDocument>(queries.completedSinceSwitch, [id])).rows;
   });
 

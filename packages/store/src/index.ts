@@ -1,9 +1,10 @@
 export { createPool, withTransaction, type Pool, type PoolClient, type PoolOptions } from './pool.js';
 export { migrate, MIGRATIONS_DIR, type MigrateOptions } from './migrate.js';
 export { withTenant, withAllTenants } from './tenant-scope.js';
+export { StoreError } from './store-error.js';
 export {
   createConversation, conversationExists, insertUserMessage, insertAssistantMessage, listMessages, loadHistory, listConversations,
-  userMessageId, assistantMessageId, titleFromQuestion, StoreError,
+  userMessageId, assistantMessageId, titleFromQuestion,
   type MessageRole, type Instant, type NewConversation, type UserMessageInput, type AssistantMessageInput, type PersistedMessage,
   type ConversationMessage, type HistoryTurn, type HistoryOptions, type ConversationHistory, type ConversationSummary, type ListConversationsOptions,
 } from './conversations.js';
@@ -25,5 +26,6 @@ export {
 } from './index-versions.js';
 export {
   failDocumentVersion, failStaleDocuments, PROCESSING_FAILED, PROCESSING_TIMEOUT,
-  type DocumentRef, type DocumentFailure, type FailedDocument, type StaleDocumentsOptions,
+  recordPendingVersion, markVersionAccepted, markVersionProcessing, rejectDocumentVersion, adoptDocumentVersion, completeDocumentVersion, completeShownDocuments, markDocumentDeleted,
+  type DocumentRef, type DocumentFailure, type FailedDocument, type StaleDocumentsOptions, type PendingDocumentVersion,
 } from './document-status.js';

@@ -1,6 +1,6 @@
 // Token budgets (migrations/0006_token_budgets.sql): the rules `rivulet budgets` writes and the
 // generation worker reads. Spending itself is counted in Redis, not here.
-import { StoreError } from './conversations.js';
+import { StoreError } from './store-error.js';
 import type { Pool } from './pool.js';
 
 export const BUDGET_PERIODS = ['day', 'month'] as const;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { createApiKey, migrate, revokeApiKey, revokeApiKeyEverywhere, type CreatedApiKey } from '@rivulet/store';
-import { environment, uniqueName, waitFor } from './support/environment.js';
+import { testEnvironment as environment, uniqueName, waitFor } from '@rivulet/testing';
 import { createIngressHarness, type IngressHarness } from './support/harness.js';
 import { openSocket, type TestSocket } from './support/socket.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { createPool, withTenant, type PoolClient } from '@rivulet/store';
 import { createDocumentStore, type PendingVersion } from '../src/documents/document-store.js';
-import { environment, uniqueName } from './support/environment.js';
+import { testEnvironment as environment, uniqueName } from '@rivulet/testing';
 
 const pool = createPool({ databaseUrl: environment.databaseUrl, max: 2 });
 const store = createDocumentStore(pool);

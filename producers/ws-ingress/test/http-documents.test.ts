@@ -4,7 +4,7 @@ import { request as httpRequest } from 'node:http';
 import { after, before, test } from 'node:test';
 import { documentKey, MAX_INLINE_CONTENT_BYTES } from '@rivulet/schemas';
 import { withTenant } from '@rivulet/store';
-import { waitFor } from './support/environment.js';
+import { waitFor } from '@rivulet/testing';
 import { createIngressHarness, type IngressHarness } from './support/harness.js';
 
 let harness: IngressHarness;

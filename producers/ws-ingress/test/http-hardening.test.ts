@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
-import { waitFor } from './support/environment.js';
+import { waitFor } from '@rivulet/testing';
 import { createIngressHarness, type IngressHarness } from './support/harness.js';
 
 let harness: IngressHarness;

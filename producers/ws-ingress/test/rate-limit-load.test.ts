@@ -15,7 +15,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { staticApiKeyStore } from '../src/auth.js';
 import { rateLimitKey, redisRateLimitStore } from '../src/limits/index.js';
-import { waitFor } from './support/environment.js';
+import { waitFor } from '@rivulet/testing';
 import { createIngressHarness, type IngressHarness } from './support/harness.js';
 import { openSocket } from './support/socket.js';
 

@@ -6,7 +6,7 @@ import { createMetrics } from '@rivulet/observability';
 import {
   createRateLimiter, createRateLimiterRedis, gcraStep, localRateLimitStore, rateLimitKey, RateLimitedError, redisRateLimitStore,
 } from '../src/limits/index.js';
-import { uniqueName } from './support/environment.js';
+import { uniqueName } from '@rivulet/testing';
 import { createIngressHarness, type IngressHarness } from './support/harness.js';
 import { openSocket, type ServerFrame } from './support/socket.js';
 

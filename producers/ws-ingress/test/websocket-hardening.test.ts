@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test, type TestContext } from 'node:test';
 import { WebSocket } from 'ws';
-import { waitFor } from './support/environment.js';
+import { waitFor } from '@rivulet/testing';
 import { createIngressHarness, type IngressHarness } from './support/harness.js';
 import { openSocket, type ServerFrame, type TestSocket } from './support/socket.js';
 

@@ -21,12 +21,3 @@ export const runCli = (args: readonly string[], { env = {}, timeoutMs = 60_000 }
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr, ms: Date.now() - began });
     });
   });
-
-/** Polls `probe` every 100 ms until it holds; throws naming `description` after `timeoutMs`. */
-export const waitFor = async (probe: () => Promise<boolean> | boolean, description: string, timeoutMs = 15_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${description}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-};

@@ -1,3 +1,6 @@
+// The kafka package's own copy of @rivulet/testing's helpers (packages/testing): @rivulet/testing
+// depends on @rivulet/kafka (its topic sandbox), so kafka's tests cannot depend on it without a
+// cycle in the build graph (turbo refuses one, devDependencies included). Keep the two alike.
 import { randomBytes } from 'node:crypto';
 
 /** Where the integration tests find the real services (`rivulet infra up` defaults). */

@@ -1,7 +1,7 @@
 // The ingress's view of the documents table: a port with a PostgreSQL adapter.
-import { withTenant, type Pool } from '@rivulet/store';
+import { markVersionAccepted, recordPendingVersion, withTenant, type PendingDocumentVersion, type Pool } from '@rivulet/store';
 import type { DocumentReference } from '@rivulet/schemas';
-import { CLEAR_VERSION, INSERT_BLOB, MARK_ACCEPTED, RESTORE_VERSION, SELECT_DOCUMENT, UPSERT_PENDING_DOCUMENT } from './document-queries.js';
+import { CLEAR_VERSION, INSERT_BLOB, RESTORE_VERSION, SELECT_DOCUMENT } from './document-queries.js';
 
 /** What GET /v1/documents/{id} reports. */
 export interface DocumentState {
@@ -11,19 +11,10 @@ export interface DocumentState {
   error: { code: string; message: string } | undefined;
 }
 
-/** A version about to be published. */
-export interface PendingVersion {
+/** A version about to be published: the store's pending row, plus the bytes when they go to the blob store rather than inline in the event. */
+export interface PendingVersion extends Omit<PendingDocumentVersion, 'document'> {
   reference: DocumentReference;
-  version: string;
-  title: string | null;
-  fileName: string | null;
-  mimeType: string;
-  sizeBytes: number;
-  metadata: Record<string, string>;
-  /** The bytes, when they go to the blob store rather than inline in the event. */
   blob: Buffer | undefined;
-  /** The row's error message until the event is acknowledged; unique to the request. */
-  pendingMessage: string;
 }
 
 export interface DocumentStore {
@@ -36,6 +27,9 @@ export interface DocumentStore {
   clearVersion(reference: DocumentReference): Promise<{ previousVersion: string | null } | undefined>;
   restoreVersion(reference: DocumentReference, version: string): Promise<void>;
 }
+
+/** The row the store's status transitions write for a pending version (the blob goes apart). */
+const stored = ({ reference, blob: _blob, ...row }: PendingVersion): PendingDocumentVersion => ({ document: reference, ...row });
 
 const keyOf = ({ tenantId, collection, documentId }: DocumentReference): [string, string, string] => [tenantId, collection, documentId];
 
@@ -51,16 +45,9 @@ interface DocumentRow {
 export const createDocumentStore = (pool: Pool): DocumentStore => ({
   recordPending: (pending) => withTenant(pool, pending.reference.tenantId, async (client) => {
     if (pending.blob) await client.query(INSERT_BLOB, [pending.version, pending.blob, pending.blob.length]);
-    await client.query(UPSERT_PENDING_DOCUMENT, [
-      ...keyOf(pending.reference), pending.version, pending.title, pending.fileName, pending.mimeType,
-      pending.sizeBytes, JSON.stringify(pending.metadata), pending.pendingMessage,
-    ]);
+    await recordPendingVersion(client, stored(pending));
   }),
-  markAccepted: async (pending) => {
-    const result = await withTenant(pool, pending.reference.tenantId, (client) =>
-      client.query(MARK_ACCEPTED, [...keyOf(pending.reference), pending.version, pending.pendingMessage]));
-    return result.rowCount === 1;
-  },
+  markAccepted: (pending) => withTenant(pool, pending.reference.tenantId, (client) => markVersionAccepted(client, stored(pending))),
   find: async (reference) => {
     const { rows } = await withTenant(pool, reference.tenantId, (client) => client.query<DocumentRow>(SELECT_DOCUMENT, keyOf(reference)));
     const row = rows[0];

@@ -5,7 +5,7 @@ import { createKafkaClient, EventCodec, EventProducer, silentLogger } from '@riv
 import { documentKey, EVENT_TYPES, TOPICS, type DocumentIndexedPayload, type DocumentReceived, type EventRecords } from '@rivulet/schemas';
 import { createPool, withAllTenants } from '@rivulet/store';
 import { runIngress } from '../../src/index.js';
-import { environment, uniqueName, waitFor } from './environment.js';
+import { testEnvironment as environment, uniqueName, waitFor } from '@rivulet/testing';
 
 export interface Collected {
   key: string | null;
