@@ -25,6 +25,7 @@ import { createChatRoutes } from './http/chat-routes.js';
 import { createEmbeddingsRoute, type TextEmbedder } from './http/embeddings-route.js';
 import { createUsageRoutes } from './http/usage-routes.js';
 import { createDocumentRoutes } from './http/document-routes.js';
+import { createRouteGuard } from './http/route-guard.js';
 import { createIngressServer } from './http/server.js';
 import { createRateLimiter, createRateLimiterRedis, redisRateLimitStore } from './limits/index.js';
 import { createIngressMetrics } from './metrics.js';
@@ -207,10 +208,11 @@ export const runIngress = async (env: Environment = process.env, { exit }: RunIn
       allowedOrigins: config.WS_ALLOWED_ORIGINS, maxSocketsPerKey: config.WS_MAX_SOCKETS_PER_KEY,
     });
     openSockets.closeSessionsOfKey = websockets.closeSessionsOfKey;
+    const guard = createRouteGuard({ auth, rateLimiter });
     const server = createIngressServer({
-      documents: createDocumentRoutes({ documents, auth, rateLimiter, maxDocumentBytes: config.INGEST_MAX_DOCUMENT_BYTES }),
+      documents: createDocumentRoutes({ documents, guard, maxDocumentBytes: config.INGEST_MAX_DOCUMENT_BYTES }),
       chat: createChatRoutes({
-        chat, auth, rateLimiter, maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
+        chat, guard, maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
         conversations: {
           list: async (tenantId, { limit }) => (await listConversations(pool, tenantId, { limit })).map(({ id, title, updatedAt }) => ({ id, title, updatedAt })),
           messages: async (tenantId, conversationId) => {
@@ -219,8 +221,8 @@ export const runIngress = async (env: Environment = process.env, { exit }: RunIn
           },
         },
       }),
-      embeddings: createEmbeddingsRoute({ auth, embedder, rateLimiter, batchSize: config.INGRESS_EMBEDDINGS_BATCH_SIZE, maxRequestTokens: config.INGRESS_EMBEDDINGS_MAX_TOKENS }),
-      usage: createUsageRoutes({ auth, usage: { byDay: (tenantId, range) => usageByDay(pool, { tenantId, ...range }) } }),
+      embeddings: createEmbeddingsRoute({ guard, embedder, batchSize: config.INGRESS_EMBEDDINGS_BATCH_SIZE, maxRequestTokens: config.INGRESS_EMBEDDINGS_MAX_TOKENS }),
+      usage: createUsageRoutes({ guard, usage: { byDay: (tenantId, range) => usageByDay(pool, { tenantId, ...range }) } }),
       readiness, isAccepting, metrics, metricsOnApi: config.INGRESS_METRICS_ON_API, ingressMetrics, logger, onUpgrade: websockets.handleUpgrade,
     });
     await new Promise<void>((resolve, reject) => {
