@@ -35,6 +35,8 @@ export interface ConsumerSettings {
 
 export type ReadinessCheck = () => Promise<void>;
 
+type Admin = ReturnType<Kafka['admin']>;
+
 /** What a process decides about its consumer; the rest comes from the service and its settings. */
 export type ServiceWorkerOptions<In extends EventType> = Omit<
   WorkerOptions<EventRecords, In>,
@@ -68,10 +70,16 @@ export interface Service {
   /** Adds something to stop on shutdown; stopped in reverse order of registration. */
   onStop(component: Stoppable): void;
   /**
-   * Waits for the tracing SDK (when tracing is on), then starts the /health, /ready, /metrics
-   * server and installs the SIGTERM/SIGINT handlers.
+   * The checks of /ready: Kafka and the schema registry, then `extra` (the process's own
+   * dependencies). Every caller shares one admin client, disconnected on shutdown; a process that
+   * answers /ready on a second server too (the ingress's API port) asks here for the same checks.
    */
-  serve(readiness?: Record<string, ReadinessCheck>): Promise<OpsServer>;
+  readiness(extra?: Readonly<Record<string, ReadinessCheck>>): Record<string, ReadinessCheck>;
+  /**
+   * Waits for the tracing SDK (when tracing is on), then starts the /health, /ready, /metrics
+   * server (with `readiness(extra)`) and installs the SIGTERM/SIGINT handlers.
+   */
+  serve(readiness?: Readonly<Record<string, ReadinessCheck>>): Promise<OpsServer>;
   /** Stops everything registered (what SIGTERM does), for tests and supervisors. */
   stop(): Promise<void>;
 }
@@ -97,6 +105,31 @@ export const createService = (name: string, settings: ServiceSettings & Partial<
   const stoppables: Stoppable[] = [producer];
   let ops: OpsServer | undefined;
   let stopping: Promise<void> | undefined;
+  let admin: Admin | undefined;
+
+  /** Created on the first readiness call; disconnected just before the producer, after everything else. */
+  const readinessAdmin = (): Admin => {
+    if (admin) return admin;
+    const created = kafka.admin();
+    stoppables.splice(1, 0, { stop: () => created.disconnect() });
+    admin = created;
+    return created;
+  };
+
+  const readiness = (extra: Readonly<Record<string, ReadinessCheck>> = {}): Record<string, ReadinessCheck> => {
+    const probe = readinessAdmin();
+    return {
+      kafka: async () => {
+        await probe.connect();
+        await probe.describeCluster();
+      },
+      schemaRegistry: async () => {
+        const response = await fetch(`${settings.SCHEMA_REGISTRY_URL}/subjects`, { signal: AbortSignal.timeout(1500) });
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      },
+      ...extra,
+    };
+  };
 
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
@@ -140,24 +173,10 @@ export const createService = (name: string, settings: ServiceSettings & Partial<
       stoppables.push(worker);
       return worker;
     },
-    serve: async (readiness = {}) => {
+    readiness,
+    serve: async (extra = {}) => {
       await tracing?.ready;
-      const admin = kafka.admin();
-      ops = await startOpsServer({
-        host: settings.OPS_HOST, port: settings.OPS_PORT, metrics, logger,
-        readiness: {
-          kafka: async () => {
-            await admin.connect();
-            await admin.describeCluster();
-          },
-          schemaRegistry: async () => {
-            const response = await fetch(`${settings.SCHEMA_REGISTRY_URL}/subjects`, { signal: AbortSignal.timeout(1500) });
-            if (!response.ok) throw new Error(`HTTP ${response.status}`);
-          },
-          ...readiness,
-        },
-      });
-      stoppables.splice(1, 0, { stop: () => admin.disconnect() });
+      ops = await startOpsServer({ host: settings.OPS_HOST, port: settings.OPS_PORT, metrics, logger, readiness: readiness(extra) });
       stopOnSignals([{ stop }], logger, exit);
       logger.info({ ops: ops.url }, `${name} serving /health, /ready and /metrics`);
       return ops;

@@ -37,6 +37,22 @@ test('/ready names the dependency that is down', async () => {
   await service.stop();
 });
 
+test('readiness() hands a second server the ops server\'s checks: Kafka and the registry probed for real, then the process\'s own', async () => {
+  const service = createService('service-test', settings(), { exit: () => undefined });
+  const own = { postgres: () => Promise.resolve() };
+  const checks = service.readiness(own);
+  assert.deepEqual(Object.keys(checks), ['kafka', 'schemaRegistry', 'postgres']);
+  await checks.kafka!();
+  await checks.schemaRegistry!();
+  const ops = await service.serve(own);
+  const body = (await (await fetch(`${ops.url}/ready`)).json()) as { status: string; checks: Record<string, string> };
+  assert.deepEqual(body, { status: 'ready', checks: { kafka: 'up', schemaRegistry: 'up', postgres: 'up' } });
+  await service.stop();
+  const down = createService('service-test', settings({ SCHEMA_REGISTRY_URL: 'http://127.0.0.1:1/apis/ccompat/v7' }), { exit: () => undefined });
+  await assert.rejects(down.readiness().schemaRegistry!(), 'a registry that cannot be reached fails the check');
+  await down.stop();
+});
+
 test('workers built by the service consume the prefixed topics in a prefixed group, with the consumer tunables', async () => {
   const prefix = `service-${randomBytes(3).toString('hex')}.`;
   const service = createService('service-test', { ...settings({ KAFKA_TOPIC_PREFIX: prefix }), CONSUMER_MAX_ATTEMPTS: 2, KAFKA_SESSION_TIMEOUT: 6000 }, { exit: () => undefined });

@@ -1,36 +1,27 @@
 // POST /v1/documents, GET and DELETE /v1/documents/{id} (PROTOCOL.md §2).
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { authenticate, type ApiKeyStore } from '../auth.js';
+import type { DocumentReference } from '@rivulet/schemas';
 import {
   collectionOf, fileNameOf, metadataFromJson, metadataOf, optionalId, requiredId, textContentOf, titleOf, TEXT_MIME_TYPE, uploadMimeType,
   type DocumentSubmission,
 } from '../documents/document-input.js';
 import type { DocumentService } from '../documents/document-service.js';
 import { IngressError, invalidRequest } from '../errors.js';
-import { admitHttp, type RateLimiter } from '../limits/rate-limiter.js';
 import { parseJsonObject, readBody, sendJson } from './http-io.js';
 import { isMultipart, readMultipart } from './multipart.js';
+import { decodedPathParameter, type AuthenticatedRequest, type GuardedRequest, type RouteGuard } from './route-guard.js';
 
 export interface DocumentRoutesOptions {
   documents: DocumentService;
-  auth: ApiKeyStore;
+  /** Authenticates every route; POST and DELETE are counted against the key's rate. */
+  guard: RouteGuard;
   /** INGEST_MAX_DOCUMENT_BYTES. */
   maxDocumentBytes: number;
-  /** Counts POST and DELETE requests against the key's rate; none = unlimited. */
-  rateLimiter?: RateLimiter;
 }
 
 /** Room for JSON syntax and escapes, form fields and part headers around the document itself. */
 export const BODY_OVERHEAD_BYTES = 1024 * 1024;
 
-export interface RouteRequest {
-  request: IncomingMessage;
-  response: ServerResponse;
-  url: URL;
-  requestId: string;
-}
-
-export const createDocumentRoutes = ({ documents, auth, maxDocumentBytes, rateLimiter }: DocumentRoutesOptions) => {
+export const createDocumentRoutes = ({ documents, guard, maxDocumentBytes }: DocumentRoutesOptions) => {
   const maxBodyBytes = maxDocumentBytes + BODY_OVERHEAD_BYTES;
 
   const submissionFromJson = (body: Record<string, unknown>): DocumentSubmission => ({
@@ -43,9 +34,7 @@ export const createDocumentRoutes = ({ documents, auth, maxDocumentBytes, rateLi
     metadata: metadataOf(body.metadata),
   });
 
-  const post = async ({ request, response, requestId }: RouteRequest): Promise<void> => {
-    const principal = await authenticate(auth, request.headers.authorization);
-    await admitHttp(rateLimiter, principal, response);
+  const post = async ({ request, response, requestId, principal }: GuardedRequest): Promise<void> => {
     const contentType = request.headers['content-type'];
     let submission: DocumentSubmission;
     if (isMultipart(contentType)) {
@@ -69,36 +58,31 @@ export const createDocumentRoutes = ({ documents, auth, maxDocumentBytes, rateLi
     sendJson(response, 202, { documentId: prepared.reference.documentId, status: 'accepted', collection: prepared.reference.collection, version: prepared.version });
   };
 
-  const referenceOf = async ({ request, url }: RouteRequest, encodedId: string) => {
-    const principal = await authenticate(auth, request.headers.authorization);
-    let documentId: string;
-    try {
-      documentId = decodeURIComponent(encodedId);
-    } catch {
-      throw invalidRequest('The document id in the path is not valid percent-encoding.');
-    }
-    const reference = { tenantId: principal.tenantId, collection: collectionOf(url.searchParams.get('collection') ?? undefined), documentId: requiredId(documentId, 'id') };
-    return { principal, reference };
+  /** The document the path names, in the caller's tenant. */
+  const referenceOf = (route: AuthenticatedRequest): DocumentReference => {
+    const documentId = decodedPathParameter(route, 'document');
+    return { tenantId: route.principal.tenantId, collection: collectionOf(route.url.searchParams.get('collection') ?? undefined), documentId: requiredId(documentId, 'id') };
   };
 
-  const get = async (route: RouteRequest, encodedId: string): Promise<void> => {
-    const { reference } = await referenceOf(route, encodedId);
+  const get = async ({ response, parameters: reference }: GuardedRequest<DocumentReference>): Promise<void> => {
     const state = await documents.status(reference);
     if (!state) throw new IngressError('not_found', `No document "${reference.documentId}" in collection "${reference.collection}".`);
-    sendJson(route.response, 200, {
+    sendJson(response, 200, {
       documentId: reference.documentId, collection: reference.collection, status: state.status, chunks: state.chunks,
       ...(state.error ? { error: state.error } : {}),
     });
   };
 
-  const remove = async (route: RouteRequest, encodedId: string): Promise<void> => {
-    const { principal, reference } = await referenceOf(route, encodedId);
-    await admitHttp(rateLimiter, principal, route.response);
-    await documents.remove(principal, reference, route.requestId);
-    sendJson(route.response, 202, { documentId: reference.documentId, status: 'accepted', collection: reference.collection });
+  const remove = async ({ response, principal, requestId, parameters: reference }: GuardedRequest<DocumentReference>): Promise<void> => {
+    await documents.remove(principal, reference, requestId);
+    sendJson(response, 202, { documentId: reference.documentId, status: 'accepted', collection: reference.collection });
   };
 
-  return { post, get, remove };
+  return {
+    post: guard({ counted: true }, post),
+    get: guard({ counted: false, parameters: referenceOf }, get),
+    remove: guard({ counted: true, parameters: referenceOf }, remove),
+  };
 };
 
 export type DocumentRoutes = ReturnType<typeof createDocumentRoutes>;

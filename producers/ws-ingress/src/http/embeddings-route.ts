@@ -2,12 +2,10 @@
 // at a time, so one request never holds more of the model's memory than one batch needs and a
 // client that leaves stops the work at the next batch.
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { authenticate, type ApiKeyStore } from '../auth.js';
 import { withoutNul } from '../documents/document-input.js';
 import { IngressError } from '../errors.js';
-import { admitHttp, type RateLimiter } from '../limits/rate-limiter.js';
 import { parseJsonObject, readBody, sendJson } from './http-io.js';
-import type { RouteRequest } from './document-routes.js';
+import type { GuardedRequest, RouteGuard } from './route-guard.js';
 
 /** The embedding model behind POST /v1/embeddings. */
 export interface TextEmbedder {
@@ -20,13 +18,13 @@ export interface TextEmbedder {
 }
 
 export interface EmbeddingsRouteOptions {
-  auth: ApiKeyStore;
+  /** Authenticates the route and counts it against the key's rate. */
+  guard: RouteGuard;
   embedder: () => Promise<TextEmbedder>;
   /** Texts per model run (INGRESS_EMBEDDINGS_BATCH_SIZE). */
   batchSize: number;
   /** Tokens of all inputs of one request together, at most (INGRESS_EMBEDDINGS_MAX_TOKENS). */
   maxRequestTokens: number;
-  rateLimiter?: RateLimiter;
 }
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -84,9 +82,8 @@ const embedInBatches = async (model: TextEmbedder, texts: readonly string[], bat
   return signal.aborted ? undefined : vectors;
 };
 
-export const createEmbeddingsRoute = ({ auth, embedder, batchSize, maxRequestTokens, rateLimiter }: EmbeddingsRouteOptions) =>
-  async ({ request, response }: RouteRequest): Promise<void> => {
-    await admitHttp(rateLimiter, await authenticate(auth, request.headers.authorization), response);
+export const createEmbeddingsRoute = ({ guard, embedder, batchSize, maxRequestTokens }: EmbeddingsRouteOptions) =>
+  guard({ counted: true }, async ({ request, response }: GuardedRequest): Promise<void> => {
     const body = parseJsonObject(await readBody(request, response, MAX_BODY_BYTES));
     const texts = inputsOf(body.input);
     const format = body.encoding_format ?? 'float';
@@ -107,6 +104,6 @@ export const createEmbeddingsRoute = ({ auth, embedder, batchSize, maxRequestTok
       model: model.modelId,
       usage: { prompt_tokens: tokens, total_tokens: tokens },
     });
-  };
+  });
 
 export type EmbeddingsRoute = ReturnType<typeof createEmbeddingsRoute>;

@@ -8,10 +8,11 @@ import { errorBody, IngressError, toIngressError } from '../errors.js';
 import type { IngressMetrics } from '../metrics.js';
 import type { ChatRoutes } from './chat-routes.js';
 import { sendChatPage } from './page/chat-page.js';
-import type { DocumentRoutes, RouteRequest } from './document-routes.js';
+import type { DocumentRoutes } from './document-routes.js';
 import type { EmbeddingsRoute } from './embeddings-route.js';
 import type { UsageRoutes } from './usage-routes.js';
 import { sendError, sendJson } from './http-io.js';
+import type { RouteRequest } from './route-guard.js';
 
 export interface IngressServerOptions {
   documents: DocumentRoutes;
@@ -107,10 +108,11 @@ export const createIngressServer = ({
     }
     if (path.startsWith(DOCUMENT_PREFIX) && path.length > DOCUMENT_PREFIX.length && !path.slice(DOCUMENT_PREFIX.length).includes('/')) {
       const encodedId = path.slice(DOCUMENT_PREFIX.length);
-      return only('/v1/documents/{id}', ['GET', 'DELETE'], () => (method === 'DELETE' ? documents.remove(route, encodedId) : documents.get(route, encodedId)));
+      const withId = { ...route, pathParameter: encodedId };
+      return only('/v1/documents/{id}', ['GET', 'DELETE'], () => (method === 'DELETE' ? documents.remove(withId) : documents.get(withId)));
     }
     const conversation = CONVERSATION_MESSAGES.exec(path);
-    if (conversation) return only('/v1/conversations/{id}/messages', ['GET'], () => chat.messages(route, conversation[1]!));
+    if (conversation) return only('/v1/conversations/{id}/messages', ['GET'], () => chat.messages({ ...route, pathParameter: conversation[1]! }));
     return {
       name: 'unknown',
       run: () => {

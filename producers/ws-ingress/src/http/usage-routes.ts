@@ -1,11 +1,10 @@
 // GET /v1/usage?from=YYYY-MM-DD&to=YYYY-MM-DD: the tenant's token usage and cost per UTC day and
 // model, from the totals the usage aggregator keeps (consumers/persistence).
 import type { UsageDay } from '@rivulet/store';
-import { authenticate, type ApiKeyStore } from '../auth.js';
 import { shown } from '../documents/document-input.js';
 import { IngressError } from '../errors.js';
 import { sendJson } from './http-io.js';
-import type { RouteRequest } from './document-routes.js';
+import type { GuardedRequest, RouteGuard } from './route-guard.js';
 
 /** A tenant's totals for one UTC day and model (the store's row). */
 export type UsageDayRow = UsageDay;
@@ -27,9 +26,9 @@ const dayOf = (name: string, value: string | null, fallback: string): string => 
   return text;
 };
 
-export const createUsageRoutes = ({ auth, usage, now = Date.now }: { auth: ApiKeyStore; usage: UsageReader; now?: () => number }) => ({
-  get: async ({ request, response, url }: RouteRequest): Promise<void> => {
-    const principal = await authenticate(auth, request.headers.authorization);
+/** Authenticated, not counted against the key's rate. */
+export const createUsageRoutes = ({ guard, usage, now = Date.now }: { guard: RouteGuard; usage: UsageReader; now?: () => number }) => ({
+  get: guard({ counted: false }, async ({ response, url, principal }: GuardedRequest): Promise<void> => {
     const to = dayOf('to', url.searchParams.get('to'), isoDay(now()));
     const from = dayOf('from', url.searchParams.get('from'), isoDay(Date.parse(`${to}T00:00:00Z`) - (DEFAULT_RANGE_DAYS - 1) * DAY_MS));
     const days = (Date.parse(to) - Date.parse(from)) / DAY_MS + 1;
@@ -55,7 +54,7 @@ export const createUsageRoutes = ({ auth, usage, now = Date.now }: { auth: ApiKe
       models: [...models].map(([model, sum]) => ({ model, ...sum })),
       days: rows,
     });
-  },
+  }),
 });
 
 export type UsageRoutes = ReturnType<typeof createUsageRoutes>;

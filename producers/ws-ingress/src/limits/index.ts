@@ -4,5 +4,5 @@ export { localRateLimitStore, type LocalRateLimitStoreOptions } from './local-ra
 export { GCRA_SCRIPT, rateLimitKey, redisRateLimitStore, type RedisRateLimitStoreOptions } from './redis-rate-limit-store.js';
 export { createRateLimiterRedis } from './rate-limit-redis.js';
 export {
-  admitHttp, createRateLimiter, RateLimitedError, REDIS_DOWN_POLICIES, type RateLimiter, type RateLimiterOptions, type RateLimitSurface, type RedisDownPolicy,
+  createRateLimiter, RateLimitedError, REDIS_DOWN_POLICIES, type RateLimiter, type RateLimiterOptions, type RateLimitSurface, type RedisDownPolicy,
 } from './rate-limiter.js';

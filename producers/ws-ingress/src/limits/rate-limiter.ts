@@ -1,6 +1,5 @@
 // Requests per minute per API key (PROTOCOL.md §3 `rate_limited`): counted in Redis so every
 // ingress instance shares one count, with a per-process fallback while Redis is unreachable.
-import type { ServerResponse } from 'node:http';
 import type { Logger, Metrics } from '@rivulet/observability';
 import type { ApiKeyPrincipal } from '../auth.js';
 import { IngressError } from '../errors.js';
@@ -112,19 +111,4 @@ export const createRateLimiter = ({
     },
     isFallingBack: () => fallingBack,
   };
-};
-
-/**
- * Counts an HTTP request; when refused, sets `Retry-After` (whole seconds, at least 1) on the
- * response before throwing, so the server's usual error answer becomes a proper 429.
- */
-export const admitHttp = async (limiter: RateLimiter | undefined, principal: ApiKeyPrincipal, response: ServerResponse): Promise<void> => {
-  try {
-    await limiter?.admit(principal, 'http');
-  } catch (error) {
-    if (error instanceof RateLimitedError && !response.headersSent) {
-      response.setHeader('retry-after', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
-    }
-    throw error;
-  }
 };
