@@ -180,8 +180,15 @@ export class RivuletSocket {
     return this.untaken;
   }
 
+  /** Resolves with `ready`; rejects when the socket closes first (4401: the key was refused). */
   ready(timeoutMs = 10_000): Promise<ReadyFrame> {
-    return this.waitFor(() => this.received.find((frame): frame is ReadyFrame => frame.type === 'ready'), timeoutMs, 'ready');
+    return this.waitFor(() => {
+      const ready = this.received.find((frame): frame is ReadyFrame => frame.type === 'ready');
+      if (ready === undefined && this.closedWith !== undefined) {
+        throw new SocketOpenError(`the server closed the socket before ready (${this.closedWith.code} ${this.closedWith.reason})`);
+      }
+      return ready;
+    }, timeoutMs, 'ready');
   }
 
   /** Every frame received for one chat (or ingest) id, in order. */
