@@ -1,17 +1,6 @@
-// A WebSocket client of /v1/ws (PROTOCOL.md §1) that times each answer from the moment its
-// `chat` frame is sent. It uses Node's own WebSocket (undici; `--experimental-websocket` on
-// Node 20, which the bench:chat script passes) and authenticates with the `auth` frame, as a
-// browser does, so the benchmark needs no WebSocket package of its own.
-
-/** The part of the WHATWG WebSocket this client uses (the project's lib settings have no DOM types). */
-interface WhatwgSocket {
-  send(data: string): void;
-  close(): void;
-  addEventListener(type: 'open' | 'error' | 'close', listener: (event: { code?: number; reason?: string; message?: string }) => void): void;
-  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
-}
-
-const WebSocketClass = (globalThis as { WebSocket?: new (url: string) => WhatwgSocket }).WebSocket;
+// A client of /v1/ws (PROTOCOL.md §1) that times each answer from the moment its `chat` frame is
+// sent. It is the protocol's RivuletSocket, authenticating with the `auth` frame as a browser does.
+import { RivuletSocket, webSocketUrlOf, type ChatFrame, type ServerFrame } from '@rivulet/protocol';
 
 /** Milliseconds from sending `chat` to each frame of its answer. */
 export interface AnswerTiming {
@@ -25,8 +14,6 @@ export interface AnswerTiming {
   /** done.content equals the deltas joined (PROTOCOL.md §1). */
   consistent: boolean;
 }
-
-type Frame = Record<string, unknown> & { type: string; id?: string };
 
 interface Pending {
   started: number;
@@ -43,72 +30,57 @@ interface Pending {
 
 export interface ChatClient {
   /** Sends a `chat` frame and resolves with its timings when `done` arrives; rejects on `error`. */
-  ask(frame: { id: string; message: string } & Record<string, unknown>, timeoutMs?: number): Promise<AnswerTiming>;
+  ask(frame: Omit<ChatFrame, 'type'>, timeoutMs?: number): Promise<AnswerTiming>;
   close(): void;
 }
 
-export const connectChatClient = async (baseUrl: string, apiKey: string): Promise<ChatClient> => {
-  if (WebSocketClass === undefined) throw new Error('No global WebSocket: run with `node --experimental-websocket` (Node 20) or Node 22+');
-  const socket = new WebSocketClass(`${baseUrl.replace(/^http/, 'ws')}/v1/ws`);
-  const pending = new Map<string, Pending>();
-  let readyResolve!: () => void;
-  let readyReject!: (error: Error) => void;
-  const ready = new Promise<void>((resolve, reject) => {
-    readyResolve = resolve;
-    readyReject = reject;
-  });
+/** Records one frame of a pending answer; true when it ended the answer. */
+const record = (entry: Pending, frame: ServerFrame, now: number): boolean => {
+  switch (frame.type) {
+    case 'ack':
+      entry.ack = now;
+      return false;
+    case 'sources':
+      entry.sources = now;
+      entry.sourceCount = frame.sources.length;
+      return false;
+    case 'delta':
+      entry.firstDelta ??= now;
+      entry.deltaFrames += 1;
+      entry.text += frame.content;
+      return false;
+    case 'done': {
+      const at = (value: number | undefined) => (value ?? now) - entry.started;
+      entry.resolve({
+        ackMs: at(entry.ack), sourcesMs: at(entry.sources), firstDeltaMs: at(entry.firstDelta), doneMs: now - entry.started,
+        deltaFrames: entry.deltaFrames, sources: entry.sourceCount, outputTokens: frame.usage.outputTokens, consistent: frame.content === entry.text,
+      });
+      return true;
+    }
+    case 'error':
+      entry.reject(new Error(`chat ${frame.id} answered error ${frame.code}: ${frame.message}`));
+      return true;
+    default:
+      return false;
+  }
+};
 
-  const failAll = (error: Error) => {
-    readyReject(error);
+export const connectChatClient = async (baseUrl: string, apiKey: string): Promise<ChatClient> => {
+  const socket = await RivuletSocket.connect({ url: webSocketUrlOf(baseUrl), apiKey, authBy: 'frame' });
+  const pending = new Map<string, Pending>();
+  socket.onFrame((frame, receivedAt) => {
+    const entry = 'id' in frame && frame.id !== undefined ? pending.get(frame.id) : undefined;
+    if (entry === undefined || !record(entry, frame, receivedAt)) return;
+    clearTimeout(entry.timer);
+    pending.delete((frame as { id: string }).id);
+  });
+  socket.onClose(({ code, reason }) => {
     for (const [id, entry] of pending) {
       clearTimeout(entry.timer);
       pending.delete(id);
-      entry.reject(error);
-    }
-  };
-
-  socket.addEventListener('open', () => socket.send(JSON.stringify({ type: 'auth', token: apiKey })));
-  socket.addEventListener('error', (event) => failAll(new Error(`WebSocket error: ${event.message ?? 'unknown'}`)));
-  socket.addEventListener('close', (event) => failAll(new Error(`WebSocket closed: ${event.code ?? '?'} ${event.reason ?? ''}`)));
-  socket.addEventListener('message', ({ data }) => {
-    const now = performance.now();
-    const frame = JSON.parse(String(data)) as Frame;
-    if (frame.type === 'ready') return readyResolve();
-    const entry = frame.id === undefined ? undefined : pending.get(frame.id);
-    if (entry === undefined) return;
-    switch (frame.type) {
-      case 'ack':
-        entry.ack = now;
-        break;
-      case 'sources':
-        entry.sources = now;
-        entry.sourceCount = Array.isArray(frame.sources) ? frame.sources.length : 0;
-        break;
-      case 'delta':
-        entry.firstDelta ??= now;
-        entry.deltaFrames += 1;
-        entry.text += String(frame.content);
-        break;
-      case 'done': {
-        clearTimeout(entry.timer);
-        pending.delete(frame.id!);
-        const at = (value: number | undefined) => (value ?? now) - entry.started;
-        const usage = frame.usage as { outputTokens?: number } | undefined;
-        entry.resolve({
-          ackMs: at(entry.ack), sourcesMs: at(entry.sources), firstDeltaMs: at(entry.firstDelta), doneMs: now - entry.started,
-          deltaFrames: entry.deltaFrames, sources: entry.sourceCount, outputTokens: usage?.outputTokens ?? 0, consistent: frame.content === entry.text,
-        });
-        break;
-      }
-      case 'error':
-        clearTimeout(entry.timer);
-        pending.delete(frame.id!);
-        entry.reject(new Error(`chat ${frame.id} answered error ${String(frame.code)}: ${String(frame.message)}`));
-        break;
-      default:
+      entry.reject(new Error(`WebSocket closed: ${code} ${reason}`));
     }
   });
-  await ready;
 
   return {
     ask: (frame, timeoutMs = 60_000) =>
@@ -118,7 +90,7 @@ export const connectChatClient = async (baseUrl: string, apiKey: string): Promis
           reject(new Error(`chat ${frame.id}: no done within ${timeoutMs} ms`));
         }, timeoutMs);
         pending.set(frame.id, { started: performance.now(), sourceCount: 0, deltaFrames: 0, text: '', resolve, reject, timer });
-        socket.send(JSON.stringify({ type: 'chat', ...frame }));
+        socket.send({ type: 'chat', ...frame });
       }),
     close: () => socket.close(),
   };

@@ -1,39 +1,26 @@
 import assert from 'node:assert/strict';
-import WebSocket from 'ws';
+import { RivuletSocket, webSocketUrlOf, type ServerFrame } from '@rivulet/protocol';
 
-export type Frame = Record<string, unknown> & { type: string; id?: string };
+/** A frame from the server as the checks read it: the contract's frame, any field readable. */
+export type Frame = ServerFrame & { [field: string]: unknown };
 
-/** A WebSocket client of /v1/ws that records every frame. */
+/** A client of /v1/ws (the protocol's RivuletSocket) that records every frame; resolves once `ready`. */
 export const connect = async (baseUrl: string, apiKey: string) => {
-  const socket = new WebSocket(`${baseUrl.replace('http', 'ws')}/v1/ws`, { headers: { authorization: `Bearer ${apiKey}` } });
-  const frames: Frame[] = [];
-  let closed: { code: number; reason: string } | undefined;
-  socket.on('message', (data: Buffer) => frames.push(JSON.parse(data.toString()) as Frame));
-  socket.on('close', (code, reason) => {
-    closed = { code, reason: reason.toString() };
-  });
-  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  const client = await RivuletSocket.connect({ url: webSocketUrlOf(baseUrl), apiKey }, 60_000);
+  const frames = client.received as Frame[];
   const until = async (predicate: () => boolean, what: string, timeoutMs = 60_000): Promise<void> => {
-    const deadline = Date.now() + timeoutMs;
-    while (!predicate()) {
-      assert.ok(Date.now() < deadline, `timed out waiting for ${what}; frames: ${JSON.stringify(frames).slice(-2000)}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await client.waitFor(() => predicate() || undefined, timeoutMs, what);
   };
-  await until(() => frames.some((frame) => frame.type === 'ready'), 'ready');
-  const of = (id: string) => frames.filter((frame) => frame.id === id);
-  const terminal = (id: string) => of(id).find((frame) => frame.type === 'done' || frame.type === 'error');
+  const of = (id: string) => client.framesOf(id) as Frame[];
   return {
-    socket, frames, until, of,
-    closed: () => closed,
-    send: (frame: object) => socket.send(JSON.stringify(frame)),
+    socket: client.raw, frames, until, of,
+    closed: () => client.closeStatus,
+    /** Any object as JSON: the e2e suite also sends frames outside the contract on purpose. */
+    send: (frame: object) => client.sendText(JSON.stringify(frame)),
     /** Sends a chat and waits for its terminal frame; returns every frame of that id. */
-    chat: async (frame: { id: string; message: string } & Record<string, unknown>, timeoutMs = 60_000): Promise<Frame[]> => {
-      socket.send(JSON.stringify({ type: 'chat', ...frame }));
-      await until(() => terminal(frame.id) !== undefined, `the answer to ${frame.id}`, timeoutMs);
-      return of(frame.id);
-    },
-    close: () => socket.close(),
+    chat: async (frame: { id: string; message: string } & Record<string, unknown>, timeoutMs = 60_000): Promise<Frame[]> =>
+      (await client.chat(frame, timeoutMs)) as Frame[],
+    close: () => client.close(),
   };
 };
 

@@ -1,9 +1,7 @@
 // The ingress's error family: what a client sees (PROTOCOL.md §3) and how it travels over HTTP.
+import type { ErrorBody, ErrorCode } from '@rivulet/protocol';
 
-/** The client contract's error codes (PROTOCOL.md §3). */
-export type ErrorCode =
-  | 'unauthorized' | 'invalid_request' | 'payload_too_large' | 'rate_limited' | 'budget_exceeded'
-  | 'not_found' | 'provider_unavailable' | 'cancelled' | 'timeout' | 'internal';
+export type { ErrorBody, ErrorCode } from '@rivulet/protocol';
 
 const defaultStatus: Record<ErrorCode, number> = {
   unauthorized: 401, invalid_request: 400, payload_too_large: 413, rate_limited: 429, budget_exceeded: 429,
@@ -38,15 +36,6 @@ export class IngressError extends Error {
 }
 
 export const invalidRequest = (message: string): IngressError => new IngressError('invalid_request', message);
-
-/** The wire shape of an error, on every surface: `{ code, message, retryable }`. */
-export interface ErrorBody {
-  code: ErrorCode;
-  message: string;
-  retryable: boolean;
-  /** Set when the wait before a retry is known (rate_limited, budget_exceeded, ...). */
-  retryAfterMs?: number;
-}
 
 /** An IngressError as it is; anything else becomes `internal`, pointing at the request id in the log. */
 export const toIngressError = (error: unknown, requestId: string): IngressError =>

@@ -1,11 +1,13 @@
 // `rivulet ask "<question>"`: asks over the WebSocket (PROTOCOL.md §1) and streams the answer to the terminal.
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { WebSocket } from 'ws';
+import { CLOSE_CODES, RivuletSocket, SocketOpenError, webSocketUrlOf, type ClientFrame } from '@rivulet/protocol';
 import { loadConfig, parseDuration } from '@rivulet/config';
 import type { CliConfig } from '../context.js';
 import { formatMs, warn } from '../output.js';
 import { ingestConfigSchema } from './ingest.js';
+
+export { webSocketUrlOf } from '@rivulet/protocol';
 
 /** Flags of `rivulet ask`; URL and key fall back to RIVULET_URL and RIVULET_API_KEY like `rivulet ingest`. */
 export interface AskOptions {
@@ -49,14 +51,15 @@ export interface Source {
 export type AskEffect =
   | { type: 'stdout'; text: string }
   | { type: 'stderr'; text: string }
-  | { type: 'send'; frame: Record<string, unknown> }
+  | { type: 'send'; frame: ClientFrame & Record<string, unknown> }
   | { type: 'exit'; code: number };
 
 export const EXIT_INTERRUPTED = 130;
-const CLOSE_UNAUTHORIZED = 4401;
 const MAX_MESSAGE_LENGTH = 32_000;
 
 type Frame = Record<string, unknown>;
+const withoutUndefined = <T extends object>(value: T): T =>
+  Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T;
 const textOf = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 const numberOf = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
 
@@ -172,8 +175,7 @@ export const createAskSession = ({ request, json = false }: { request: ChatReque
       const frame = value as Frame;
       if (frame.type === 'ready' && phase === 'connecting') {
         phase = 'asked';
-        const chat = Object.fromEntries(Object.entries({ type: 'chat', ...request }).filter(([, field]) => field !== undefined));
-        return [{ type: 'send', frame: chat }];
+        return [{ type: 'send', frame: withoutUndefined({ type: 'chat' as const, ...request }) }];
       }
       // Errors without an id concern the connection or a malformed frame: they end this one-question session too.
       if (frame.type === 'error' && (frame.id === undefined || frame.id === request.id)) return onError(frame);
@@ -209,9 +211,9 @@ export const createAskSession = ({ request, json = false }: { request: ChatReque
       if (phase === 'finished') return [];
       if (interrupted) return finish([], EXIT_INTERRUPTED);
       const lead: AskEffect[] = printed !== '' && !printed.endsWith('\n') ? [{ type: 'stdout', text: '\n' }] : [];
-      const message = code === CLOSE_UNAUTHORIZED
+      const message = code === CLOSE_CODES.unauthorized
         ? 'error unauthorized: the ingress refused the API key; pass --api-key or set RIVULET_API_KEY'
-        : code === 1009
+        : code === CLOSE_CODES.tooLarge
           ? 'error payload_too_large: the question is larger than the ingress accepts'
           : `error connection_closed: the ingress closed the connection (${code}${reason ? ` ${reason}` : ''}) before the answer was complete`;
       return finish([...lead, { type: 'stderr', text: `${message}\n` }], 1);
@@ -242,13 +244,19 @@ export interface RunAskOptions {
   stderr?: (text: string) => void;
 }
 
+/** Why the socket could not open, as `rivulet ask` has always said it. */
+const openFailure = (error: unknown): string =>
+  error instanceof SocketOpenError && error.status !== undefined
+    ? `the ingress answered HTTP ${error.status} instead of opening the WebSocket`
+    : (error as Error).message;
+
 /** Connects with the key in the Authorization header, runs one session to its end and returns the exit code. */
 export const runAsk = ({
   webSocketUrl, apiKey, request, json = false, timeoutMs, timeoutLabel = `${timeoutMs} ms`, interrupts,
   stdout = (text) => void process.stdout.write(text), stderr = (text) => void process.stderr.write(text),
 }: RunAskOptions): Promise<number> => new Promise((resolve) => {
   const session = createAskSession({ request, json });
-  const socket = new WebSocket(webSocketUrl, { headers: { authorization: `Bearer ${apiKey}` }, maxPayload: 64 * 1024 * 1024 });
+  let socket: RivuletSocket | undefined;
   let connectionError: string | undefined;
   let settled = false;
 
@@ -256,18 +264,25 @@ export const runAsk = ({
     for (const effect of effects) {
       if (effect.type === 'stdout') stdout(effect.text);
       else if (effect.type === 'stderr') stderr(effect.text);
-      else if (effect.type === 'send' && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(effect.frame));
+      else if (effect.type === 'send' && socket?.isOpen) socket.send(effect.frame);
       else if (effect.type === 'exit') settle(effect.code);
     }
+  };
+  const closeSocket = (open: RivuletSocket): void => {
+    // Give a final cancel frame the chance to leave before closing.
+    if (open.isOpen) setImmediate(() => open.close(1000));
+    else open.terminate();
   };
   const settle = (code: number): void => {
     if (settled) return;
     settled = true;
     clearTimeout(timer);
-    // Give a final cancel frame the chance to leave before closing.
-    if (socket.readyState === WebSocket.OPEN) setImmediate(() => socket.close(1000));
-    else socket.terminate();
+    if (socket !== undefined) closeSocket(socket);
     resolve(code);
+  };
+  const unavailable = (): void => {
+    stderr(`error unavailable: cannot reach the ingress at ${webSocketUrl} (${connectionError}); start it with \`rivulet start\` or \`rivulet ingress\`, or set RIVULET_URL / --url\n`);
+    settle(1);
   };
   const timer = setTimeout(() => apply(session.timedOut(timeoutLabel)), timeoutMs);
 
@@ -276,42 +291,22 @@ export const runAsk = ({
     // The server answers a cancel with an error frame; do not wait for it forever.
     if (!settled) setTimeout(() => apply(session.interrupt()), 2000).unref();
   });
-  socket.on('message', (data, isBinary) => {
-    if (isBinary) return;
-    let frame: unknown;
-    try {
-      frame = JSON.parse((Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)).toString('utf8'));
-    } catch {
-      return;
-    }
-    apply(session.receive(frame));
-  });
-  socket.on('unexpected-response', (_request, response) => {
-    connectionError = `the ingress answered HTTP ${response.statusCode ?? '?'} instead of opening the WebSocket`;
-    socket.terminate();
-  });
-  socket.on('error', (error) => {
-    connectionError ??= error.message;
-  });
-  socket.on('close', (code, reason) => {
-    if (connectionError !== undefined && !session.finished) {
-      stderr(`error unavailable: cannot reach the ingress at ${webSocketUrl} (${connectionError}); start it with \`rivulet start\` or \`rivulet ingress\`, or set RIVULET_URL / --url\n`);
-      settle(1);
-      return;
-    }
-    apply(session.closed(code, reason.toString()));
+  RivuletSocket.open({ url: webSocketUrl, apiKey, maxPayload: 64 * 1024 * 1024 }).then((opened) => {
+    socket = opened;
+    if (settled) return closeSocket(opened);
+    opened.raw.on('error', (error) => {
+      connectionError ??= error.message;
+    });
+    opened.onFrame((frame) => apply(session.receive(frame)));
+    opened.onClose(({ code, reason }) => {
+      if (connectionError !== undefined && !session.finished) unavailable();
+      else apply(session.closed(code, reason));
+    });
+  }, (error: unknown) => {
+    connectionError = openFailure(error);
+    if (!session.finished) unavailable();
   });
 });
-
-/** `http://host:8080/base` -> `ws://host:8080/base/v1/ws`. */
-export const webSocketUrlOf = (baseUrl: string): string => {
-  const url = new URL(baseUrl);
-  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-  url.pathname = `${url.pathname.replace(/\/+$/, '')}/v1/ws`;
-  url.search = '';
-  url.hash = '';
-  return url.toString();
-};
 
 /** Checks the flags into a `chat` request; a string is a usage error to print (exit 2). */
 export const chatRequestOf = (words: readonly string[], options: AskOptions, id: string = randomUUID()): ChatRequest | string => {

@@ -1,10 +1,11 @@
 // Validation of what a client submits, shared by HTTP (JSON and multipart) and WebSocket. Every
 // failure is an `invalid_request` whose message names the field and what it should be.
+import { isUsableId, MAX_ID_LENGTH, shown } from '@rivulet/protocol';
 import { invalidRequest } from '../errors.js';
 
+export { isUsableId, MAX_ID_LENGTH, shown } from '@rivulet/protocol';
+
 export const DEFAULT_COLLECTION = 'default';
-/** PROTOCOL.md: every id is a string of at most 128 characters. */
-export const MAX_ID_LENGTH = 128;
 export const MAX_TITLE_LENGTH = 1000;
 export const MAX_METADATA_ENTRIES = 64;
 export const MAX_METADATA_VALUE_LENGTH = 2048;
@@ -21,19 +22,6 @@ export interface DocumentSubmission {
   content: Buffer;
   metadata: Record<string, string>;
 }
-
-// Control characters would make ids unprintable in logs and ambiguous in URLs.
-const hasControlCharacters = (value: string): boolean => {
-  for (let index = 0; index < value.length; index += 1) {
-    const code = value.charCodeAt(index);
-    if (code < 0x20 || code === 0x7f) return true;
-  }
-  return false;
-};
-
-/** An id this server accepts: 1..128 characters, no control characters. */
-export const isUsableId = (value: unknown): value is string =>
-  typeof value === 'string' && value.length > 0 && value.length <= MAX_ID_LENGTH && !hasControlCharacters(value);
 
 /** A required id-like string: 1..128 characters, no control characters. The error never echoes the value. */
 export const requiredId = (value: unknown, field: string): string => {
@@ -54,9 +42,6 @@ export const withoutNul = (value: string, field: string): string => {
   if (LONE_SURROGATE.test(value)) throw invalidRequest(`"${field}" contains an unpaired UTF-16 surrogate (not valid Unicode text); send valid UTF-8 or UTF-16 text.`);
   return value;
 };
-
-/** A name as it can be shown in an error: escaped and cut short, so a message never carries a client's control characters or megabytes. */
-export const shown = (value: string, limit = 64): string => JSON.stringify(value.length > limit ? `${value.slice(0, limit)}…` : value);
 
 export const optionalId = (value: unknown, field: string): string | undefined =>
   value === undefined || value === null ? undefined : requiredId(value, field);

@@ -1,17 +1,11 @@
 // Forwards document statuses from the pipeline to the WebSocket clients that asked for them.
 // Watches are in memory, per instance: only the ingress holding the socket has it, and every
 // instance reads the whole documents-indexed topic in a group of its own.
+import type { IngestStatusFrame } from '@rivulet/protocol';
 import { DOCUMENT_INDEX_STATUSES, documentKey, type DocumentIndexed, type DocumentIndexStatus, type DocumentReference } from '@rivulet/schemas';
 
 /** The `ingest_status` frame (PROTOCOL.md §1). */
-export interface IngestStatusFrame {
-  type: 'ingest_status';
-  id: string;
-  documentId: string;
-  status: 'accepted' | DocumentIndexStatus;
-  chunks?: number;
-  error?: { code: string; message: string; retryable: boolean };
-}
+export type { IngestStatusFrame } from '@rivulet/protocol';
 
 /** Where a status goes: a WebSocket session. `send` must not throw and may drop a slow client. */
 export interface StatusTarget {

@@ -2,6 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
+import type { ErrorBody, ErrorCode } from '@rivulet/protocol';
 import type { Logger } from '@rivulet/observability';
 import { isOriginAllowed, parseAllowedOrigins, type OriginPolicy } from './origin-policy.js';
 import { CLOSE_UNAUTHORIZED, runSession, type SessionOptions } from './session.js';
@@ -32,8 +33,9 @@ export interface WebSocketEndpoint {
   closeSessionsOfKey: (keyId: string) => number;
 }
 
-const rejectUpgrade = (socket: Duplex, status: number, reason: string, code: string, message: string): void => {
-  const body = JSON.stringify({ error: { code, message, retryable: status === 503 } });
+const rejectUpgrade = (socket: Duplex, status: number, reason: string, code: ErrorCode, message: string): void => {
+  const error: ErrorBody = { code, message, retryable: status === 503 };
+  const body = JSON.stringify({ error });
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 };
 

@@ -1,63 +1,23 @@
-// A WebSocket test client that queues what the server sends, to take frames one by one with a timeout.
-import { WebSocket } from 'ws';
+// The ingress tests' WebSocket client: the protocol's RivuletSocket, with frames taken one by one
+// with a timeout. Tests send frames outside the contract on purpose, so `send` takes any value.
+import { RivuletSocket, type ServerFrame as ContractFrame } from '@rivulet/protocol';
 
-export interface ServerFrame {
-  type: string;
-  id?: string;
-  [field: string]: unknown;
-}
+/** A frame from the server as tests read it: the contract's frame, any field readable. */
+export type ServerFrame = ContractFrame & { [field: string]: unknown };
 
 export const openSocket = async (url: string, headers: Record<string, string> = {}) => {
-  const socket = new WebSocket(url, { headers });
-  const frames: ServerFrame[] = [];
-  const waiters: (() => void)[] = [];
-  let closed: { code: number; reason: string } | undefined;
-  const wake = (): void => {
-    for (const waiter of waiters.splice(0)) waiter();
-  };
-  socket.on('message', (data: Buffer) => {
-    frames.push(JSON.parse(data.toString('utf8')) as ServerFrame);
-    wake();
-  });
-  socket.on('close', (code, reason) => {
-    closed = { code, reason: reason.toString('utf8') };
-    wake();
-  });
-  socket.on('error', () => undefined);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve());
-    socket.once('error', reject);
-  });
-
-  const until = async <T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = probe();
-      if (found !== undefined) return found;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}; frames so far: ${JSON.stringify(frames)}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-  };
-
+  const client = await RivuletSocket.open({ url, headers });
   return {
-    socket,
-    frames,
-    send: (frame: unknown): void => socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame)),
+    socket: client.raw,
+    /** Frames received and not yet taken by `next`. */
+    frames: client.pending as ServerFrame[],
+    /** A string is sent as it is (tests of malformed frames), anything else as JSON. */
+    send: (frame: unknown): void => client.sendText(typeof frame === 'string' ? frame : JSON.stringify(frame)),
     /** The next frame not yet taken that matches, removing it from the queue. */
     next: (match: (frame: ServerFrame) => boolean = () => true, timeoutMs = 10_000): Promise<ServerFrame> =>
-      until(() => {
-        const index = frames.findIndex(match);
-        return index < 0 ? undefined : frames.splice(index, 1)[0];
-      }, timeoutMs, 'a matching frame'),
-    closed: (timeoutMs = 10_000): Promise<{ code: number; reason: string }> => until(() => closed, timeoutMs, 'the socket to close'),
-    close: (): void => socket.terminate(),
+      client.next((frame) => match(frame as ServerFrame), timeoutMs) as Promise<ServerFrame>,
+    closed: (timeoutMs = 10_000) => client.closed(timeoutMs),
+    close: (): void => client.terminate(),
   };
 };
 
