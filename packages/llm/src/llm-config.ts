@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { ConfigError, integer, oneOf, optionalSetting, setting, text, url } from '@rivulet/config';
+import type { z } from 'zod';
+import { ConfigError, integer, oneOf, optionalSetting, setting, text, url, type ConfigSchema } from '@rivulet/config';
 import { createAnthropicChatModel } from './anthropic-chat-model.js';
 import type { ChatModel } from './chat-model.js';
 import { loadLocalChatModel } from './local-chat-model.js';
@@ -32,22 +33,7 @@ export const llmVariables = {
 };
 
 /** What `createChatModelFromConfig` reads: the output of `loadConfig` over `baseVariables` and `llmVariables`. */
-export interface LlmConfig {
-  readonly RIVULET_HOME: string;
-  readonly CHAT_PROVIDER: ChatProvider;
-  readonly CHAT_MODEL?: string | undefined;
-  readonly CHAT_LOCAL_MODEL_PATH?: string | undefined;
-  readonly CHAT_LOCAL_THREADS?: number | undefined;
-  readonly CHAT_LOCAL_MAX_PROMPT_TOKENS?: number | undefined;
-  readonly CHAT_LOCAL_CONCURRENCY?: number | undefined;
-  readonly CHAT_CONTEXT_TOKENS?: number | undefined;
-  readonly CHAT_FIRST_TOKEN_TIMEOUT_MS: number;
-  readonly CHAT_IDLE_TIMEOUT_MS: number;
-  readonly OPENAI_API_KEY?: string | undefined;
-  readonly OPENAI_BASE_URL?: string | undefined;
-  readonly ANTHROPIC_API_KEY?: string | undefined;
-  readonly ANTHROPIC_BASE_URL?: string | undefined;
-}
+export type LlmConfig = Readonly<{ RIVULET_HOME: string } & z.output<ConfigSchema<typeof llmVariables>>>;
 
 /** What bounds one process's local model: threads, sequences at once, prompt tokens per request. */
 export const localModelLimits = (config: Pick<LlmConfig, 'CHAT_LOCAL_THREADS' | 'CHAT_LOCAL_CONCURRENCY' | 'CHAT_LOCAL_MAX_PROMPT_TOKENS'>) => ({
