@@ -42,25 +42,23 @@ const count = (line) => {
   if (match) totals[match[1]] += Number(match[2]);
 };
 
+/** A step that installs Debian `packages` unless the shell test `present` passes (sudo when not root; waits for apt's lock). */
+const debianPackages = (present, packages) => ['sh', ['-c', [
+  `${present} && exit 0`,
+  'apt="env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600"',
+  'if [ "$(id -u)" != 0 ]; then apt="sudo -n $apt"; fi',
+  `$apt install -y --no-install-recommends ${packages} || { $apt update && $apt install -y --no-install-recommends ${packages}; }`,
+].join('\n')]];
+
 const steps = [
   ['build', process.execPath, [...turbo, 'run', 'build', '--output-logs=errors-only']],
   ['typecheck', process.execPath, [...turbo, 'run', 'typecheck', '--output-logs=errors-only']],
   ['lint', process.execPath, [...turbo, 'run', 'lint', '--output-logs=errors-only']],
   ['backing services (rivulet infra up)', process.execPath, ['packages/cli/bin/rivulet.js', 'infra', 'up']],
   // The chat page's test drives Debian's Chromium with playwright-core; only the tests need it.
-  ['test browser (Debian chromium)', 'sh', ['-c', [
-    'test -x /usr/bin/chromium && exit 0',
-    'apt="env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600"',
-    'if [ "$(id -u)" != 0 ]; then apt="sudo -n $apt"; fi',
-    '$apt install -y --no-install-recommends chromium || { $apt update && $apt install -y --no-install-recommends chromium; }',
-  ].join('\n')]],
+  ['test browser (Debian chromium)', ...debianPackages('test -x /usr/bin/chromium', 'chromium')],
   // The Python consumer test (e2e/python) builds a virtualenv; Debian's python3 needs python3-venv for that.
-  ['test Python (python3 -m venv)', 'sh', ['-c', [
-    'python3 -c "import ensurepip, venv" 2>/dev/null && exit 0',
-    'apt="env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600"',
-    'if [ "$(id -u)" != 0 ]; then apt="sudo -n $apt"; fi',
-    '$apt install -y --no-install-recommends python3 python3-venv || { $apt update && $apt install -y --no-install-recommends python3 python3-venv; }',
-  ].join('\n')]],
+  ['test Python (python3 -m venv)', ...debianPackages('python3 -c "import ensurepip, venv" 2>/dev/null', 'python3 python3-venv')],
 ];
 let ok = true;
 for (const [label, command, args] of steps) {

@@ -12,7 +12,7 @@ import { createPool } from '@rivulet/store';
 import { loadConfiguredModel } from '@rivulet/worker-embedding';
 import { cpuBudget, servicePids } from '../support/cpu-budget.js';
 import { documentsApi } from '../support/documents-api.js';
-import { integerOption, readOptions } from '../support/options.js';
+import { commonOptions, integerOption, readOptions } from '../support/options.js';
 import { waitForOtherPipelines, watchOtherPipelines } from '../support/other-pipelines.js';
 import { defaultModelDirectory, rivuletHome, serviceAddresses } from '../support/paths.js';
 import { deleteAndWait, ingestAndWait } from '../support/pipeline-run.js';
@@ -41,8 +41,8 @@ const options = readOptions('npm run bench:chat -w @rivulet/bench -- [options]',
   'local-tokens': { type: 'string', default: '150', description: 'tokens of each local model answer' },
   'local-model': { type: 'string', description: 'GGUF file of the local model (default: CHAT_LOCAL_MODEL_PATH, else the one `rivulet infra up` installs)' },
   'pipeline-env': { type: 'string', description: 'extra NAME=value pairs, comma-separated, for every pipeline process (experiments, e.g. EMBEDDING_BATCH_WAIT=0ms)' },
-  'wait-minutes': { type: 'string', default: '10', description: 'wait this long for another pipeline (e2e tests) on this machine to finish before starting' },
-  keep: { type: 'boolean', default: false, description: 'leave the corpus documents in place (default: delete them through the API afterwards)' },
+  'wait-minutes': commonOptions.waitMinutes('10'),
+  keep: commonOptions.keep('the corpus documents'),
 });
 const requests = integerOption('requests', options.requests);
 const streams = integerOption('streams', options.streams);

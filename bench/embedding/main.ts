@@ -1,7 +1,7 @@
 // bench:embedding: the embedding worker's throughput through Kafka against the model alone,
 // measured in one run on one machine, interleaved so both see the same machine. See docs/benchmarks.md.
 import { fp32Available, loadModel, WORKER_DEFAULTS } from '../support/model.js';
-import { integerOption, readOptions } from '../support/options.js';
+import { commonOptions, integerOption, readOptions } from '../support/options.js';
 import { defaultModelDirectory, rivuletHome, serviceAddresses } from '../support/paths.js';
 import { mebibytes } from '../support/process-stats.js';
 import { createRandom, freshSeed } from '../support/random.js';
@@ -17,7 +17,7 @@ const options = readOptions('npm run bench:embedding -w @rivulet/bench -- [optio
   'batch-size': { type: 'string', default: String(WORKER_DEFAULTS.batchSize), description: "the worker's EMBEDDING_BATCH_SIZE" },
   threads: { type: 'string', default: String(WORKER_DEFAULTS.threads), description: "the worker's EMBEDDING_THREADS (onnxruntime intra-op threads)" },
   'no-cache': { type: 'boolean', default: false, description: 'run the worker without the Redis cache (the texts are new either way)' },
-  seed: { type: 'string', description: 'text generator seed (default: a fresh one, so the cache has never seen the texts)' },
+  seed: commonOptions.seed('the cache'),
 });
 const textCount = integerOption('texts', options.texts, 64);
 const rounds = integerOption('rounds', options.rounds);

@@ -53,6 +53,25 @@ const bucketCounts = (sizes: readonly number[]): Record<string, number> => {
   return counts;
 };
 
+/**
+ * A Harness from its burst: memory from the resident-memory sampler; close stops the sampler and
+ * the burst driver, then runs `teardown` (what the harness started).
+ */
+const harness = (
+  rss: ReturnType<typeof sampler>, driver: { close(): Promise<void> }, { burst }: Pick<Harness, 'burst'>, teardown: () => Promise<void>,
+): Harness => ({
+  burst,
+  memory: () => {
+    const { peak, last } = rss.stop();
+    return { peak, last };
+  },
+  close: async () => {
+    rss.stop();
+    await driver.close().catch(() => undefined);
+    await teardown();
+  },
+});
+
 const noCache: EmbeddingCache = {
   getMany: (keys) => Promise.resolve(keys.map(() => undefined)),
   setMany: () => Promise.resolve(),
@@ -107,7 +126,7 @@ export const startInProcessWorker = async ({ modelDirectory, rivuletHome, thread
     throw error;
   }
   const rss = sampler(() => process.memoryUsage().rss, 100);
-  return {
+  return harness(rss, driver, {
     burst: async (texts) => {
       batchLog.length = 0;
       const before = process.cpuUsage();
@@ -122,16 +141,7 @@ export const startInProcessWorker = async ({ modelDirectory, rivuletHome, thread
         cacheHits: batchLog.reduce((sum, entry) => sum + entry.cacheHits, 0), modelTexts: batchLog.reduce((sum, entry) => sum + entry.embedded, 0),
       };
     },
-    memory: () => {
-      const { peak, last } = rss.stop();
-      return { peak, last };
-    },
-    close: async () => {
-      rss.stop();
-      await driver.close().catch(() => undefined);
-      await close();
-    },
-  };
+  }, close);
 };
 
 /**
@@ -174,7 +184,7 @@ export const startWorkerProcess = async ({ threads, batchSize, batchWaitMs, brok
     throw error;
   }
   const rss = sampler(() => processRssBytes(pid), 100);
-  return {
+  return harness(rss, driver, {
     burst: async (texts) => {
       const before = await counters();
       const cpuBefore = processCpuSeconds(pid) ?? 0;
@@ -195,15 +205,8 @@ export const startWorkerProcess = async ({ threads, batchSize, batchWaitMs, brok
         cacheHits: after.hits - before.hits, modelTexts: after.misses - before.misses,
       };
     },
-    memory: () => {
-      const { peak, last } = rss.stop();
-      return { peak, last };
-    },
-    close: async () => {
-      rss.stop();
-      await driver.close().catch(() => undefined);
-      await producer.disconnect().catch(() => undefined);
-      await pipeline.close();
-    },
-  };
+  }, async () => {
+    await producer.disconnect().catch(() => undefined);
+    await pipeline.close();
+  });
 };

@@ -10,7 +10,7 @@ import { cpuBudget, servicePids } from '../support/cpu-budget.js';
 import { documentsApi } from '../support/documents-api.js';
 import { closeOnSignals } from '../support/signals.js';
 import { loadModel, WORKER_DEFAULTS } from '../support/model.js';
-import { integerOption, readOptions } from '../support/options.js';
+import { commonOptions, integerOption, readOptions } from '../support/options.js';
 import { defaultModelDirectory, rivuletHome, serviceAddresses } from '../support/paths.js';
 import { waitForOtherPipelines, watchOtherPipelines } from '../support/other-pipelines.js';
 import { deleteAndWait, ingestAndWait } from '../support/pipeline-run.js';
@@ -26,9 +26,9 @@ const options = readOptions('npm run bench:ingest -w @rivulet/bench -- [options]
   concurrency: { type: 'string', default: '16', description: 'uploads in flight at once' },
   'raw-texts': { type: 'string', default: '512', description: 'chunks of these documents embedded by the model alone, before and after' },
   'timeout-minutes': { type: 'string', default: '60', description: 'give up after this long' },
-  'wait-minutes': { type: 'string', default: '20', description: 'wait this long for another pipeline (e2e tests) on this machine to finish before starting' },
-  keep: { type: 'boolean', default: false, description: 'leave the documents in place (default: delete them through the API afterwards)' },
-  seed: { type: 'string', description: 'text generator seed (default: a fresh one, so the embedding cache has never seen the texts)' },
+  'wait-minutes': commonOptions.waitMinutes('20'),
+  keep: commonOptions.keep(),
+  seed: commonOptions.seed(),
 });
 const documentCount = integerOption('documents', options.documents);
 const words = integerOption('words', options.words, 50);

@@ -8,7 +8,7 @@ import { cpus } from 'node:os';
 import { sleep } from '../support/concurrency.js';
 import { cpuBudget, servicePids } from '../support/cpu-budget.js';
 import { documentsApi } from '../support/documents-api.js';
-import { integerOption, readOptions } from '../support/options.js';
+import { commonOptions, integerOption, readOptions } from '../support/options.js';
 import { waitForOtherPipelines, watchOtherPipelines } from '../support/other-pipelines.js';
 import { rivuletHome, serviceAddresses } from '../support/paths.js';
 import { deleteAndWait, ingestAndWait, type IngestionTimings } from '../support/pipeline-run.js';
@@ -24,9 +24,9 @@ const options = readOptions('npm run bench:ingest-scale -w @rivulet/bench -- [op
   rounds: { type: 'string', default: '2', description: 'rounds of (1 worker, 2 workers), the order alternating (ABBA)' },
   'embedding-threads': { type: 'string', description: 'EMBEDDING_THREADS of every embedding process (default: the worker\'s own, 2)' },
   'timeout-minutes': { type: 'string', default: '20', description: 'give up on one measurement after this long' },
-  'wait-minutes': { type: 'string', default: '20', description: 'wait this long for another pipeline (e2e tests) on this machine to finish before starting' },
-  keep: { type: 'boolean', default: false, description: 'leave the documents in place (default: delete them through the API after each measurement)' },
-  seed: { type: 'string', description: 'text generator seed (default: a fresh one, so the embedding cache has never seen the texts)' },
+  'wait-minutes': commonOptions.waitMinutes('20'),
+  keep: commonOptions.keep('the documents', 'after each measurement'),
+  seed: commonOptions.seed(),
 });
 const documentCount = integerOption('documents', options.documents);
 const words = integerOption('words', options.words, 50);

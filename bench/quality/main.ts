@@ -10,7 +10,7 @@ import { mapLimit } from '../support/concurrency.js';
 import { documentsApi } from '../support/documents-api.js';
 import { closeOnSignals } from '../support/signals.js';
 import { loadModel, WORKER_DEFAULTS } from '../support/model.js';
-import { integerOption, readOptions } from '../support/options.js';
+import { commonOptions, integerOption, readOptions } from '../support/options.js';
 import { waitForOtherPipelines, watchOtherPipelines } from '../support/other-pipelines.js';
 import { defaultModelDirectory, invocationDirectory, repositoryRoot, serviceAddresses } from '../support/paths.js';
 import { deleteAndWait, ingestAndWait, type IngestionTimings } from '../support/pipeline-run.js';
@@ -35,9 +35,9 @@ const options = readOptions('npm run bench:quality -w @rivulet/bench -- [options
   documents: { type: 'string', description: 'ingest only this many documents (every judged one first): a quick check, not comparable to published scores' },
   'no-baseline': { type: 'boolean', default: false, description: 'skip the model-alone baseline on whole documents' },
   diagnose: { type: 'boolean', default: false, description: 'also score: whole documents without titles, and the pipeline\'s chunks with the title in front (separates title, chunking and model effects)' },
-  'wait-minutes': { type: 'string', default: '20', description: 'wait this long for another pipeline (e2e tests) on this machine to finish before starting' },
+  'wait-minutes': commonOptions.waitMinutes('20'),
   'timeout-minutes': { type: 'string', default: '120', description: 'give up ingesting after this long' },
-  keep: { type: 'boolean', default: false, description: 'leave the documents in place (default: delete them through the API afterwards)' },
+  keep: commonOptions.keep(),
 });
 const concurrency = integerOption('concurrency', options.concurrency);
 const topChunks = integerOption('top-chunks', options['top-chunks'], 100);

@@ -25,3 +25,16 @@ export const integerOption = (name: string, value: string | undefined, minimum =
   if (value === undefined || !Number.isInteger(parsed) || parsed < minimum) throw new Error(`--${name} must be a whole number of at least ${minimum}, got ${String(value)}`);
   return parsed;
 };
+
+/** Options several benchmarks take, spelled alike in each. */
+export const commonOptions = {
+  /** `--wait-minutes`: how long to wait for another pipeline (e2e tests) to finish first. */
+  waitMinutes: (minutes: string) =>
+    ({ type: 'string', default: minutes, description: 'wait this long for another pipeline (e2e tests) on this machine to finish before starting' }) as const,
+  /** `--keep`: leave `what` was uploaded in place instead of deleting it `when` (`afterwards`, `after each measurement`). */
+  keep: (what = 'the documents', when = 'afterwards') =>
+    ({ type: 'boolean', default: false, description: `leave ${what} in place (default: delete them through the API ${when})` }) as const,
+  /** `--seed` of the text generator; a fresh one by default, so `cache` has never seen the texts. */
+  seed: (cache = 'the embedding cache') =>
+    ({ type: 'string', description: `text generator seed (default: a fresh one, so ${cache} has never seen the texts)` }) as const,
+};

@@ -23,12 +23,16 @@ export type AvroUnionSchema = readonly AvroSchema[];
 /** JSON as it may appear in a field default. */
 export type AvroJson = null | boolean | number | string | readonly AvroJson[] | { readonly [key: string]: AvroJson };
 
-export interface AvroRecordSchema {
-  readonly type: 'record';
+/** What every named type (record, enum, fixed) has: a name, resolved against its namespace. */
+export interface AvroNamedSchema {
   readonly name: string;
   readonly namespace?: string;
-  readonly doc?: string;
   readonly aliases?: readonly string[];
+}
+
+export interface AvroRecordSchema extends AvroNamedSchema {
+  readonly type: 'record';
+  readonly doc?: string;
   readonly fields: readonly AvroField[];
 }
 
@@ -41,12 +45,9 @@ export interface AvroField {
   readonly order?: 'ascending' | 'descending' | 'ignore';
 }
 
-export interface AvroEnumSchema {
+export interface AvroEnumSchema extends AvroNamedSchema {
   readonly type: 'enum';
-  readonly name: string;
-  readonly namespace?: string;
   readonly doc?: string;
-  readonly aliases?: readonly string[];
   readonly symbols: readonly string[];
   readonly default?: string;
 }
@@ -61,11 +62,8 @@ export interface AvroMapSchema {
   readonly values: AvroSchema;
 }
 
-export interface AvroFixedSchema {
+export interface AvroFixedSchema extends AvroNamedSchema {
   readonly type: 'fixed';
-  readonly name: string;
-  readonly namespace?: string;
-  readonly aliases?: readonly string[];
   readonly size: number;
 }
 

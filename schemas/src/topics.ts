@@ -54,12 +54,15 @@ const DAY_MS = 24 * HOUR_MS;
 /** How long a tombstone stays in a compacted topic: a consumer offline for less still sees the delete. */
 export const TOMBSTONE_RETENTION_MS = 7 * DAY_MS;
 
+/** A `delete` topic of the default partitions whose records expire after `retentionMs`. */
+const expiring = (retentionMs: number) => ({ partitions: DEFAULT_PARTITIONS, cleanupPolicy: 'delete', retentionMs }) as const;
+/** A `compact` topic of the default partitions: kept until superseded. */
+const compacted = { partitions: DEFAULT_PARTITIONS, cleanupPolicy: 'compact', retentionMs: null } as const;
+
 export const TOPIC_SPECS = [
   {
     name: TOPICS.chatRequests,
-    partitions: DEFAULT_PARTITIONS,
-    cleanupPolicy: 'delete',
-    retentionMs: 3 * DAY_MS,
+    ...expiring(3 * DAY_MS),
     key: 'conversationId',
     eventTypes: ['chat-request-received'],
     producers: ['ws-ingress'],
@@ -68,9 +71,7 @@ export const TOPIC_SPECS = [
   },
   {
     name: TOPICS.queriesEmbedded,
-    partitions: DEFAULT_PARTITIONS,
-    cleanupPolicy: 'delete',
-    retentionMs: 1 * DAY_MS,
+    ...expiring(1 * DAY_MS),
     key: 'conversationId',
     eventTypes: ['query-embedded'],
     producers: ['embedding'],
@@ -79,9 +80,7 @@ export const TOPIC_SPECS = [
   },
   {
     name: TOPICS.contextsRetrieved,
-    partitions: DEFAULT_PARTITIONS,
-    cleanupPolicy: 'delete',
-    retentionMs: 1 * DAY_MS,
+    ...expiring(1 * DAY_MS),
     key: 'conversationId',
     eventTypes: ['context-retrieved'],
     producers: ['retrieval'],
@@ -90,9 +89,7 @@ export const TOPIC_SPECS = [
   },
   {
     name: TOPICS.replies,
-    partitions: DEFAULT_PARTITIONS,
-    cleanupPolicy: 'delete',
-    retentionMs: 3 * DAY_MS,
+    ...expiring(3 * DAY_MS),
     key: 'requestId',
     eventTypes: ['reply-delta', 'reply-end'],
     producers: ['generation', 'retrieval'],
@@ -101,9 +98,7 @@ export const TOPIC_SPECS = [
   },
   {
     name: TOPICS.messagesPersisted,
-    partitions: DEFAULT_PARTITIONS,
-    cleanupPolicy: 'delete',
-    retentionMs: 7 * DAY_MS,
+    ...expiring(7 * DAY_MS),
     key: 'conversationId',
     eventTypes: ['message-persisted'],
     producers: ['persistence'],
@@ -112,9 +107,7 @@ export const TOPIC_SPECS = [
   },
   {
     name: TOPICS.documents,
-    partitions: DEFAULT_PARTITIONS,
-    cleanupPolicy: 'compact',
-    retentionMs: null,
+    ...compacted,
     key: '<tenantId>/<collection>/<documentId>',
     eventTypes: ['document-received'],
     producers: ['ws-ingress'],
@@ -123,9 +116,7 @@ export const TOPIC_SPECS = [
   },
   {
     name: TOPICS.chunks,
-    partitions: DEFAULT_PARTITIONS,
-    cleanupPolicy: 'compact',
-    retentionMs: null,
+    ...compacted,
     key: '<tenantId>/<collection>/<documentId>/<index>',
     eventTypes: ['chunk-created'],
     producers: ['chunking', 'cli (rivulet erase: tombstones)'],
@@ -134,9 +125,7 @@ export const TOPIC_SPECS = [
   },
   {
     name: TOPICS.chunksEmbedded,
-    partitions: DEFAULT_PARTITIONS,
-    cleanupPolicy: 'compact',
-    retentionMs: null,
+    ...compacted,
     key: '<tenantId>/<collection>/<documentId>/<index>',
     eventTypes: ['chunk-embedded'],
     producers: ['embedding', 'cli (rivulet erase: tombstones)'],
@@ -145,9 +134,7 @@ export const TOPIC_SPECS = [
   },
   {
     name: TOPICS.documentsIndexed,
-    partitions: DEFAULT_PARTITIONS,
-    cleanupPolicy: 'compact',
-    retentionMs: null,
+    ...compacted,
     key: '<tenantId>/<collection>/<documentId>',
     eventTypes: ['document-indexed'],
     producers: ['chunking', 'indexing'],
@@ -156,9 +143,7 @@ export const TOPIC_SPECS = [
   },
   {
     name: TOPICS.usage,
-    partitions: DEFAULT_PARTITIONS,
-    cleanupPolicy: 'delete',
-    retentionMs: 30 * DAY_MS,
+    ...expiring(30 * DAY_MS),
     key: 'tenantId',
     eventTypes: ['usage-recorded'],
     producers: ['generation'],
@@ -167,9 +152,7 @@ export const TOPIC_SPECS = [
   },
   {
     name: TOPICS.deadLetter,
-    partitions: DEFAULT_PARTITIONS,
-    cleanupPolicy: 'delete',
-    retentionMs: 14 * DAY_MS,
+    ...expiring(14 * DAY_MS),
     key: 'the original message\'s key, unchanged',
     eventTypes: ['event-dead-lettered'],
     producers: ['every consumer (the @rivulet/kafka runtime)'],

@@ -1,4 +1,4 @@
-import { baseVariables, defineConfig, fromParser, integer, parseDuration, variable, withKafkaConsumer } from '@rivulet/config';
+import { baseVariables, databasePoolSize, defineConfig, fromParser, parseDuration, setting, withKafkaConsumer } from '@rivulet/config';
 
 /** Node's timers hold at most 2^31-1 ms (about 24.8 days). */
 const MAX_TIMER_MS = 24 * 86_400_000;
@@ -15,17 +15,8 @@ const durationFrom = (min: number, label: string, { orOff = false } = {}) => fro
 export const indexerConfigSchema = withKafkaConsumer(
   defineConfig({
     ...baseVariables({ processName: 'indexer' }),
-    INDEXER_DATABASE_POOL_SIZE: variable({
-      description: 'PostgreSQL connections of one indexer process (each in-flight chunk holds one during its transaction).',
-      schema: integer({ min: 1, max: 200 }), default: '8',
-    }),
-    DOCUMENT_PROCESSING_TIMEOUT: variable({
-      description: 'A document still `accepted` or `processing` this long after its last step (accepted by the ingress, chunked by the ingestion worker) is marked `failed` (`processing_timeout`) by the indexers\' sweep. Set it above the longest a large document takes from chunking to indexed, backlog included; a swept document that completes later still ends `completed`. At least 1m; 0 or off: no sweep (dead letters still fail their documents).',
-      schema: durationFrom(60_000, '1m', { orOff: true }), default: '30m',
-    }),
-    DOCUMENT_SWEEP_INTERVAL: variable({
-      description: 'Time between two sweeps of one indexer process for documents past DOCUMENT_PROCESSING_TIMEOUT; every instance sweeps, each document is failed by one (FOR UPDATE SKIP LOCKED).',
-      schema: durationFrom(1, '1ms'), default: '1m',
-    }),
+    ...databasePoolSize('INDEXER', '8', 'one indexer process (each in-flight chunk holds one during its transaction)'),
+    DOCUMENT_PROCESSING_TIMEOUT: setting(durationFrom(60_000, '1m', { orOff: true }), '30m', 'A document still `accepted` or `processing` this long after its last step (accepted by the ingress, chunked by the ingestion worker) is marked `failed` (`processing_timeout`) by the indexers\' sweep. Set it above the longest a large document takes from chunking to indexed, backlog included; a swept document that completes later still ends `completed`. At least 1m; 0 or off: no sweep (dead letters still fail their documents).'),
+    DOCUMENT_SWEEP_INTERVAL: setting(durationFrom(1, '1ms'), '1m', 'Time between two sweeps of one indexer process for documents past DOCUMENT_PROCESSING_TIMEOUT; every instance sweeps, each document is failed by one (FOR UPDATE SKIP LOCKED).'),
   }),
 );

@@ -1,4 +1,4 @@
-import { baseVariables, defineConfig, fromParser, integer, parseDuration, variable, withKafkaConsumer } from '@rivulet/config';
+import { baseVariables, databasePoolSize, defineConfig, fromParser, parseDuration, setting, withKafkaConsumer } from '@rivulet/config';
 
 /** Node's timers hold at most 2^31-1 ms (about 24.8 days); a longer delay would fire at once. */
 const MAX_INTERVAL_MS = 24 * 86_400_000;
@@ -30,17 +30,8 @@ const interval = () => fromParser((text) => {
 export const persistenceConfigSchema = withKafkaConsumer(
   defineConfig({
     ...baseVariables({ processName: 'persistence' }),
-    PERSISTENCE_DATABASE_POOL_SIZE: variable({
-      description: 'PostgreSQL connections of one persistence worker process (each message being stored holds one for its short transaction).',
-      schema: integer({ min: 1, max: 200 }), default: '4',
-    }),
-    CONVERSATION_RETENTION: variable({
-      description: 'Conversations (and their messages) with no new message for this long are deleted, for every tenant, by the persistence worker\'s cleanup rounds; at least 1h; 0 or off turns the rounds off (run `rivulet cleanup` instead).',
-      schema: retentionOrOff(), default: '30d',
-    }),
-    CLEANUP_INTERVAL: variable({
-      description: 'Time between two cleanup rounds of one persistence worker (the first runs at a random moment within 30 s of the start, or within the interval when shorter); one instance at a time runs a round (a PostgreSQL advisory lock), the others skip it.',
-      schema: interval(), default: '1h',
-    }),
+    ...databasePoolSize('PERSISTENCE', '4', 'one persistence worker process (each message being stored holds one for its short transaction)'),
+    CONVERSATION_RETENTION: setting(retentionOrOff(), '30d', 'Conversations (and their messages) with no new message for this long are deleted, for every tenant, by the persistence worker\'s cleanup rounds; at least 1h; 0 or off turns the rounds off (run `rivulet cleanup` instead).'),
+    CLEANUP_INTERVAL: setting(interval(), '1h', 'Time between two cleanup rounds of one persistence worker (the first runs at a random moment within 30 s of the start, or within the interval when shorter); one instance at a time runs a round (a PostgreSQL advisory lock), the others skip it.'),
   }),
 );

@@ -2,38 +2,17 @@ import type { z } from 'zod';
 import type { ConfigSchema, VariableShape } from './load.js';
 import { defineConfig } from './load.js';
 import { duration, integer } from './value-schemas.js';
-import { variable } from './variable.js';
+import { setting } from './variable.js';
 
 /** Tunables of the Kafka consumer runtime (durations in milliseconds once parsed). */
 export const kafkaConsumerVariables = {
-  KAFKA_SESSION_TIMEOUT: variable({
-    description: 'Consumer group session timeout: a member silent this long is removed and its partitions reassigned.',
-    schema: duration(), default: '30s',
-  }),
-  KAFKA_HEARTBEAT_INTERVAL: variable({
-    description: 'Interval between consumer heartbeats; keep it at most a third of KAFKA_SESSION_TIMEOUT.',
-    schema: duration(), default: '3s',
-  }),
-  CONSUMER_MAX_IN_FLIGHT_PER_PARTITION: variable({
-    description: 'Maximum events of one partition being handled at the same time.',
-    schema: integer({ min: 1, max: 10_000 }), default: '16',
-  }),
-  CONSUMER_MAX_ATTEMPTS: variable({
-    description: 'Attempts for a retriable failure before the event goes to the dead-letter topic.',
-    schema: integer({ min: 1, max: 1000 }), default: '5',
-  }),
-  CONSUMER_RETRY_INITIAL_DELAY: variable({
-    description: 'Delay before the first retry of a failed event; later retries back off up to CONSUMER_RETRY_MAX_DELAY.',
-    schema: duration(), default: '200ms',
-  }),
-  CONSUMER_RETRY_MAX_DELAY: variable({
-    description: 'Upper bound of the delay between retries.',
-    schema: duration(), default: '10s',
-  }),
-  CONSUMER_SHUTDOWN_TIMEOUT: variable({
-    description: 'On SIGTERM, time allowed for in-flight events to finish and commit before the process exits.',
-    schema: duration(), default: '30s',
-  }),
+  KAFKA_SESSION_TIMEOUT: setting(duration(), '30s', 'Consumer group session timeout: a member silent this long is removed and its partitions reassigned.'),
+  KAFKA_HEARTBEAT_INTERVAL: setting(duration(), '3s', 'Interval between consumer heartbeats; keep it at most a third of KAFKA_SESSION_TIMEOUT.'),
+  CONSUMER_MAX_IN_FLIGHT_PER_PARTITION: setting(integer({ min: 1, max: 10_000 }), '16', 'Maximum events of one partition being handled at the same time.'),
+  CONSUMER_MAX_ATTEMPTS: setting(integer({ min: 1, max: 1000 }), '5', 'Attempts for a retriable failure before the event goes to the dead-letter topic.'),
+  CONSUMER_RETRY_INITIAL_DELAY: setting(duration(), '200ms', 'Delay before the first retry of a failed event; later retries back off up to CONSUMER_RETRY_MAX_DELAY.'),
+  CONSUMER_RETRY_MAX_DELAY: setting(duration(), '10s', 'Upper bound of the delay between retries.'),
+  CONSUMER_SHUTDOWN_TIMEOUT: setting(duration(), '30s', 'On SIGTERM, time allowed for in-flight events to finish and commit before the process exits.'),
 };
 
 type ConsumerTimings = z.output<ConfigSchema<typeof kafkaConsumerVariables>>;

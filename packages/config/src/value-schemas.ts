@@ -26,6 +26,13 @@ export const duration = () => fromParser(parseDuration);
 /** Bytes, written `512`, `64KB`, `20MB`, `1MiB`. */
 export const byteSize = () => fromParser(parseByteSize);
 
+/** A number (decimals allowed) from `min` to `max`, e.g. a share from 0 to 1. */
+export const decimal = ({ min, max }: { min: number; max: number }) => fromParser((value) => {
+  const number = Number(value.trim());
+  if (value.trim() === '' || !Number.isFinite(number) || number < min || number > max) throw new TypeError(`expected a number from ${min} to ${max}`);
+  return number;
+});
+
 /** `true`/`false`/`1`/`0`. */
 export const booleanFlag = () => fromParser(parseBoolean);
 

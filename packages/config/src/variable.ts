@@ -54,6 +54,20 @@ export function variable<Schema extends StringSchema>(options: VariableOptions<S
   return declared;
 }
 
+/** What a compact declaration may add: a secret flag, a default shown differently in the docs. */
+export type SettingExtras = Pick<VariableOptions<StringSchema>, 'secret' | 'documentedDefault'>;
+
+/**
+ * `variable()` with a default, in one line: `EMBEDDING_BATCH_WAIT: setting(duration(), '5ms', 'How long ...')`.
+ * The raw default is parsed by `schema` exactly like a value that was set.
+ */
+export const setting = <Schema extends StringSchema>(schema: Schema, defaultValue: string, description: string, extras: SettingExtras = {}) =>
+  variable({ ...extras, description, schema, default: defaultValue });
+
+/** `variable()` that may stay unset (parses to `undefined`): `OPENAI_API_KEY: optionalSetting(text(), 'API key ...', { secret: true })`. */
+export const optionalSetting = <Schema extends StringSchema>(schema: Schema, description: string, extras: SettingExtras = {}) =>
+  variable({ ...extras, description, schema, optional: true });
+
 /**
  * The catalogue entry of a variable: from `variable()`, or for a plain zod schema
  * from `.describe()` / `.meta({ description, secret })`, `.default()` and `.optional()`.

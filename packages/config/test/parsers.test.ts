@@ -4,13 +4,13 @@ import {
   parseBoolean, parseByteSize, parseDuration, parseHostPort, parseInteger, parseList, parsePort, parseUrl,
 } from '../src/index.js';
 
+/** Asserts `parse` reads each raw text of `table` to its value. */
+const reads = <T>(parse: (text: string) => T, table: Record<string, T>): void => {
+  for (const [text, value] of Object.entries(table)) assert.equal(parse(text), value, text);
+};
+
 await test('parseDuration: reads every unit to milliseconds', () => {
-  assert.equal(parseDuration('500ms'), 500);
-  assert.equal(parseDuration('30s'), 30_000);
-  assert.equal(parseDuration('1.5m'), 90_000);
-  assert.equal(parseDuration('2h'), 7_200_000);
-  assert.equal(parseDuration('7d'), 604_800_000);
-  assert.equal(parseDuration(' 10 S '), 10_000);
+  reads(parseDuration, { '500ms': 500, '30s': 30_000, '1.5m': 90_000, '2h': 7_200_000, '7d': 604_800_000, ' 10 S ': 10_000 });
 });
 await test('parseDuration: rejects a bare number and unknown units with the expected format', () => {
   for (const bad of ['30', '30sec', '-1s', 's', '']) {
@@ -19,11 +19,7 @@ await test('parseDuration: rejects a bare number and unknown units with the expe
 });
 
 await test('parseByteSize: distinguishes decimal and binary units', () => {
-  assert.equal(parseByteSize('20MB'), 20_000_000);
-  assert.equal(parseByteSize('1MiB'), 1_048_576);
-  assert.equal(parseByteSize('64kb'), 64_000);
-  assert.equal(parseByteSize('512'), 512);
-  assert.equal(parseByteSize('1.5KiB'), 1536);
+  reads(parseByteSize, { '20MB': 20_000_000, '1MiB': 1_048_576, '64kb': 64_000, '512': 512, '1.5KiB': 1536 });
 });
 await test('parseByteSize: rejects unknown units', () => {
   assert.throws(() => parseByteSize('20 megs'), /expected a byte size/);
@@ -31,10 +27,7 @@ await test('parseByteSize: rejects unknown units', () => {
 });
 
 await test('parseBoolean: accepts exactly true/false/1/0', () => {
-  assert.equal(parseBoolean('TRUE'), true);
-  assert.equal(parseBoolean('1'), true);
-  assert.equal(parseBoolean('false'), false);
-  assert.equal(parseBoolean('0'), false);
+  reads(parseBoolean, { TRUE: true, '1': true, false: false, '0': false });
   assert.throws(() => parseBoolean('yes'), /expected true, false, 1 or 0/);
 });
 

@@ -1,8 +1,7 @@
 import Anthropic, { APIConnectionTimeoutError, APIError } from '@anthropic-ai/sdk';
 import type { ChatModel } from './chat-model.js';
-import { countBpeTokens } from './bpe-tokens.js';
-import { checkRemoteOptions, remoteStream } from './remote-stream.js';
-import { closedStream } from './stream-errors.js';
+import { remoteChatModel } from './remote-chat-model.js';
+import { checkRemoteOptions } from './remote-stream.js';
 
 export interface AnthropicChatModelOptions {
   /** Sent as `x-api-key`. */
@@ -44,61 +43,43 @@ export const createAnthropicChatModel = ({
   if (!apiKey) throw new TypeError('createAnthropicChatModel: apiKey is required');
   // A key given in code means the SDK reads no credential from the environment; baseURL and webhookKey are given too.
   const client = new Anthropic({ apiKey, baseURL, webhookKey: null, maxRetries: 0, logLevel: 'off', ...(fetchFunction ? { fetch: fetchFunction } : {}) });
-  const provider = 'anthropic';
-  let closed = false;
-
-  return {
-    provider,
-    model,
-    contextTokens,
-    countTokens: countBpeTokens,
-    stream: (request) => {
-      if (closed) return closedStream(provider);
-      const system = request.messages.filter((message) => message.role === 'system').map((message) => message.content).join('\n\n');
-      const body: Anthropic.Messages.MessageCreateParamsStreaming = {
-        model,
-        max_tokens: request.maxOutputTokens ?? defaultMaxOutputTokens,
-        ...(system ? { system } : {}),
-        messages: request.messages.flatMap(({ role, content }) => (role === 'system' ? [] : [{ role, content }])),
-        stream: true,
-        ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
-      };
-      return remoteStream<StreamEvent>({
-        provider,
-        request,
-        firstTokenTimeoutMs,
-        idleTimeoutMs,
-        open: (signal) => client.messages.create(body, { signal }),
-        read: (event, state) => {
-          switch (event.type) {
-            case 'message_start': {
-              const usage = event.message.usage as Anthropic.Messages.Usage | undefined;
-              if (usage) state.inputTokens = usage.input_tokens + (usage.cache_creation_input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0);
-              return undefined;
-            }
-            case 'content_block_delta':
-              return event.delta.type === 'text_delta' ? event.delta.text : undefined;
-            case 'message_delta': {
-              // output_tokens here is cumulative for the whole message.
-              const usage = event.usage as Anthropic.Messages.MessageDeltaUsage | undefined;
-              if (usage) state.outputTokens = usage.output_tokens;
-              if (event.delta.stop_reason) state.finishReason = event.delta.stop_reason === 'max_tokens' || event.delta.stop_reason === 'model_context_window_exceeded' ? 'length' : 'stop';
-              return undefined;
-            }
-            default:
-              return undefined;
+  return remoteChatModel<StreamEvent>({ provider: 'anthropic', model, contextTokens, firstTokenTimeoutMs, idleTimeoutMs }, (request) => {
+    const system = request.messages.filter((message) => message.role === 'system').map((message) => message.content).join('\n\n');
+    const body: Anthropic.Messages.MessageCreateParamsStreaming = {
+      model,
+      max_tokens: request.maxOutputTokens ?? defaultMaxOutputTokens,
+      ...(system ? { system } : {}),
+      messages: request.messages.flatMap(({ role, content }) => (role === 'system' ? [] : [{ role, content }])),
+      stream: true,
+      ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+    };
+    return {
+      open: (signal) => client.messages.create(body, { signal }),
+      read: (event, state) => {
+        switch (event.type) {
+          case 'message_start': {
+            const usage = event.message.usage as Anthropic.Messages.Usage | undefined;
+            if (usage) state.inputTokens = usage.input_tokens + (usage.cache_creation_input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0);
+            return undefined;
           }
-        },
-        toFailure: (error) => {
-          if (!(error instanceof APIError)) return undefined;
-          const { status, headers, type, apiMessage, message } = error as APIError;
-          return { status, headers, errorType: type ?? undefined, message: apiMessage ?? message, timedOut: error instanceof APIConnectionTimeoutError };
-        },
-      });
-    },
-    close: () => {
-      closed = true;
-      return Promise.resolve();
-    },
-  };
+          case 'content_block_delta':
+            return event.delta.type === 'text_delta' ? event.delta.text : undefined;
+          case 'message_delta': {
+            // output_tokens here is cumulative for the whole message.
+            const usage = event.usage as Anthropic.Messages.MessageDeltaUsage | undefined;
+            if (usage) state.outputTokens = usage.output_tokens;
+            if (event.delta.stop_reason) state.finishReason = event.delta.stop_reason === 'max_tokens' || event.delta.stop_reason === 'model_context_window_exceeded' ? 'length' : 'stop';
+            return undefined;
+          }
+          default:
+            return undefined;
+        }
+      },
+      toFailure: (error) => {
+        if (!(error instanceof APIError)) return undefined;
+        const { status, headers, type, apiMessage, message } = error as APIError;
+        return { status, headers, errorType: type ?? undefined, message: apiMessage ?? message, timedOut: error instanceof APIConnectionTimeoutError };
+      },
+    };
+  });
 };

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { ConfigError, integer, oneOf, text, url, variable } from '@rivulet/config';
+import type { z } from 'zod';
+import { ConfigError, integer, oneOf, optionalSetting, setting, text, url, type ConfigSchema } from '@rivulet/config';
 import { createAnthropicChatModel } from './anthropic-chat-model.js';
 import type { ChatModel } from './chat-model.js';
 import { loadLocalChatModel } from './local-chat-model.js';
@@ -16,78 +17,23 @@ const defaultContextTokens: Record<ChatProvider, number> = { local: 4096, openai
 
 /** The chat model variables of the generation worker: spread into its `defineConfig` beside `baseVariables`. */
 export const llmVariables = {
-  CHAT_PROVIDER: variable({
-    description: 'Which chat model answers: `local` (a GGUF model in-process, llama.cpp on the CPU), `openai`, `anthropic` or `openai-compatible` (vLLM, Ollama, llama.cpp server).',
-    schema: oneOf(chatProviders), default: 'local',
-  }),
-  CHAT_MODEL: variable({
-    description: 'Model name sent to the remote provider (e.g. gpt-4o-mini, claude-haiku-4-5); required for every provider but `local`, where it only renames the model in replies (default: the GGUF file name without its quantisation, e.g. smollm2-135m-instruct).',
-    schema: text(), optional: true,
-  }),
-  CHAT_LOCAL_MODEL_PATH: variable({
-    description: 'GGUF file of the local chat model, an instruction-tuned one with a chat template (`rivulet infra up` fetches the default, SmolLM2-135M-Instruct Q4_1).',
-    schema: text(), optional: true, documentedDefault: '<RIVULET_HOME>/models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf',
-  }),
-  CHAT_LOCAL_THREADS: variable({
-    description: 'CPU threads the local chat model decodes with. One is as fast as two for the default model and does not stall when other processes share the cores; raise it for a larger model on an idle machine.',
-    schema: integer({ min: 1, max: 256 }), optional: true, documentedDefault: '1',
-  }),
-  CHAT_LOCAL_MAX_PROMPT_TOKENS: variable({
-    description: 'The most prompt tokens (question, sources and earlier turns inside the chat template) one request to the local model may have. Sources and earlier turns are trimmed to fit; a question that alone does not fit is refused at once (`payload_too_large`, not retryable). Bounds how long one request holds the model: prompt processing runs at a few hundred tokens a second on one core, and nobody else is served meanwhile. At most the context window less one.',
-    schema: integer({ min: 16, max: 10_000_000 }), default: '3072',
-  }),
-  CHAT_LOCAL_CONCURRENCY: variable({
-    description: 'Generations the local model decodes at once (context sequences; CHAT_CONTEXT_TOKENS each). More requests wait their turn, tenants served in turn: the waiting tenant served least recently goes next.',
-    schema: integer({ min: 1, max: 64 }), default: '1',
-  }),
-  CHAT_CONTEXT_TOKENS: variable({
-    description: 'Context window of the chat model in tokens, prompt + answer; the prompt is budgeted against it.',
-    schema: integer({ min: 256, max: 10_000_000 }), optional: true,
-    documentedDefault: '4096 (local), 128000 (openai), 200000 (anthropic), 8192 (openai-compatible)',
-  }),
-  CHAT_FIRST_TOKEN_TIMEOUT_MS: variable({
-    description: 'Milliseconds a remote chat model may take to its first output token before the request is aborted as a retryable timeout.',
-    schema: integer({ min: 1 }), default: '30000',
-  }),
-  CHAT_IDLE_TIMEOUT_MS: variable({
-    description: 'Milliseconds a remote chat stream may go without data, once text flows, before it is aborted as a retryable timeout.',
-    schema: integer({ min: 1 }), default: '15000',
-  }),
-  OPENAI_API_KEY: variable({
-    description: 'API key for `openai` (required) and `openai-compatible` (when the server wants one).',
-    schema: text(), optional: true, secret: true,
-  }),
-  OPENAI_BASE_URL: variable({
-    description: 'Base URL up to /v1: required for `openai-compatible` (e.g. http://127.0.0.1:11434/v1); for `openai` a proxy (default https://api.openai.com/v1).',
-    schema: url({ protocols: ['http:', 'https:'] }), optional: true,
-  }),
-  ANTHROPIC_API_KEY: variable({
-    description: 'API key for `anthropic`.',
-    schema: text(), optional: true, secret: true,
-  }),
-  ANTHROPIC_BASE_URL: variable({
-    description: 'Base URL of the Anthropic API without /v1 (default https://api.anthropic.com).',
-    schema: url({ protocols: ['http:', 'https:'] }), optional: true,
-  }),
+  CHAT_PROVIDER: setting(oneOf(chatProviders), 'local', 'Which chat model answers: `local` (a GGUF model in-process, llama.cpp on the CPU), `openai`, `anthropic` or `openai-compatible` (vLLM, Ollama, llama.cpp server).'),
+  CHAT_MODEL: optionalSetting(text(), 'Model name sent to the remote provider (e.g. gpt-4o-mini, claude-haiku-4-5); required for every provider but `local`, where it only renames the model in replies (default: the GGUF file name without its quantisation, e.g. smollm2-135m-instruct).'),
+  CHAT_LOCAL_MODEL_PATH: optionalSetting(text(), 'GGUF file of the local chat model, an instruction-tuned one with a chat template (`rivulet infra up` fetches the default, SmolLM2-135M-Instruct Q4_1).', { documentedDefault: '<RIVULET_HOME>/models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf' }),
+  CHAT_LOCAL_THREADS: optionalSetting(integer({ min: 1, max: 256 }), 'CPU threads the local chat model decodes with. One is as fast as two for the default model and does not stall when other processes share the cores; raise it for a larger model on an idle machine.', { documentedDefault: '1' }),
+  CHAT_LOCAL_MAX_PROMPT_TOKENS: setting(integer({ min: 16, max: 10_000_000 }), '3072', 'The most prompt tokens (question, sources and earlier turns inside the chat template) one request to the local model may have. Sources and earlier turns are trimmed to fit; a question that alone does not fit is refused at once (`payload_too_large`, not retryable). Bounds how long one request holds the model: prompt processing runs at a few hundred tokens a second on one core, and nobody else is served meanwhile. At most the context window less one.'),
+  CHAT_LOCAL_CONCURRENCY: setting(integer({ min: 1, max: 64 }), '1', 'Generations the local model decodes at once (context sequences; CHAT_CONTEXT_TOKENS each). More requests wait their turn, tenants served in turn: the waiting tenant served least recently goes next.'),
+  CHAT_CONTEXT_TOKENS: optionalSetting(integer({ min: 256, max: 10_000_000 }), 'Context window of the chat model in tokens, prompt + answer; the prompt is budgeted against it.', { documentedDefault: '4096 (local), 128000 (openai), 200000 (anthropic), 8192 (openai-compatible)' }),
+  CHAT_FIRST_TOKEN_TIMEOUT_MS: setting(integer({ min: 1 }), '30000', 'Milliseconds a remote chat model may take to its first output token before the request is aborted as a retryable timeout.'),
+  CHAT_IDLE_TIMEOUT_MS: setting(integer({ min: 1 }), '15000', 'Milliseconds a remote chat stream may go without data, once text flows, before it is aborted as a retryable timeout.'),
+  OPENAI_API_KEY: optionalSetting(text(), 'API key for `openai` (required) and `openai-compatible` (when the server wants one).', { secret: true }),
+  OPENAI_BASE_URL: optionalSetting(url({ protocols: ['http:', 'https:'] }), 'Base URL up to /v1: required for `openai-compatible` (e.g. http://127.0.0.1:11434/v1); for `openai` a proxy (default https://api.openai.com/v1).'),
+  ANTHROPIC_API_KEY: optionalSetting(text(), 'API key for `anthropic`.', { secret: true }),
+  ANTHROPIC_BASE_URL: optionalSetting(url({ protocols: ['http:', 'https:'] }), 'Base URL of the Anthropic API without /v1 (default https://api.anthropic.com).'),
 };
 
 /** What `createChatModelFromConfig` reads: the output of `loadConfig` over `baseVariables` and `llmVariables`. */
-export interface LlmConfig {
-  readonly RIVULET_HOME: string;
-  readonly CHAT_PROVIDER: ChatProvider;
-  readonly CHAT_MODEL?: string | undefined;
-  readonly CHAT_LOCAL_MODEL_PATH?: string | undefined;
-  readonly CHAT_LOCAL_THREADS?: number | undefined;
-  readonly CHAT_LOCAL_MAX_PROMPT_TOKENS?: number | undefined;
-  readonly CHAT_LOCAL_CONCURRENCY?: number | undefined;
-  readonly CHAT_CONTEXT_TOKENS?: number | undefined;
-  readonly CHAT_FIRST_TOKEN_TIMEOUT_MS: number;
-  readonly CHAT_IDLE_TIMEOUT_MS: number;
-  readonly OPENAI_API_KEY?: string | undefined;
-  readonly OPENAI_BASE_URL?: string | undefined;
-  readonly ANTHROPIC_API_KEY?: string | undefined;
-  readonly ANTHROPIC_BASE_URL?: string | undefined;
-}
+export type LlmConfig = Readonly<{ RIVULET_HOME: string } & z.output<ConfigSchema<typeof llmVariables>>>;
 
 /** What bounds one process's local model: threads, sequences at once, prompt tokens per request. */
 export const localModelLimits = (config: Pick<LlmConfig, 'CHAT_LOCAL_THREADS' | 'CHAT_LOCAL_CONCURRENCY' | 'CHAT_LOCAL_MAX_PROMPT_TOKENS'>) => ({

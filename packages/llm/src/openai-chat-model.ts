@@ -1,9 +1,8 @@
 import OpenAI, { APIConnectionTimeoutError, APIError } from 'openai';
 import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import type { ChatModel } from './chat-model.js';
-import { countBpeTokens } from './bpe-tokens.js';
-import { checkRemoteOptions, remoteStream } from './remote-stream.js';
-import { closedStream } from './stream-errors.js';
+import { remoteChatModel } from './remote-chat-model.js';
+import { checkRemoteOptions } from './remote-stream.js';
 
 export interface OpenAIChatModelOptions {
   /** Sent as a bearer token. Required for `openai`; local OpenAI-compatible servers often need none. */
@@ -54,49 +53,32 @@ export const createOpenAIChatModel = ({
     logLevel: 'off',
     ...(fetchFunction ? { fetch: fetchFunction } : {}),
   });
-  let closed = false;
-
-  return {
-    provider,
-    model,
-    contextTokens,
-    countTokens: countBpeTokens,
-    stream: (request) => {
-      if (closed) return closedStream(provider);
-      const limit = request.maxOutputTokens === undefined ? {} : provider === 'openai' ? { max_completion_tokens: request.maxOutputTokens } : { max_tokens: request.maxOutputTokens };
-      const body: ChatCompletionCreateParamsStreaming = {
-        model,
-        messages: request.messages.map(({ role, content }) => ({ role, content })),
-        stream: true,
-        stream_options: { include_usage: true },
-        ...limit,
-        ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
-      };
-      return remoteStream<ChatCompletionChunk>({
-        provider,
-        request,
-        firstTokenTimeoutMs,
-        idleTimeoutMs,
-        open: (signal) => client.chat.completions.create(body, { signal }),
-        read: (chunk, state) => {
-          if (chunk.usage) {
-            state.inputTokens = chunk.usage.prompt_tokens;
-            state.outputTokens = chunk.usage.completion_tokens;
-          }
-          const choice = chunk.choices[0];
-          if (choice?.finish_reason) state.finishReason = choice.finish_reason === 'length' ? 'length' : 'stop';
-          return choice?.delta?.content ?? undefined;
-        },
-        toFailure: (error) => {
-          if (!(error instanceof APIError)) return undefined;
-          const { status, headers, type, message } = error as APIError;
-          return { status, headers, errorType: type ?? undefined, message, timedOut: error instanceof APIConnectionTimeoutError };
-        },
-      });
-    },
-    close: () => {
-      closed = true;
-      return Promise.resolve();
-    },
-  };
+  return remoteChatModel<ChatCompletionChunk>({ provider, model, contextTokens, firstTokenTimeoutMs, idleTimeoutMs }, (request) => {
+    const limit = request.maxOutputTokens === undefined ? {} : provider === 'openai' ? { max_completion_tokens: request.maxOutputTokens } : { max_tokens: request.maxOutputTokens };
+    const body: ChatCompletionCreateParamsStreaming = {
+      model,
+      messages: request.messages.map(({ role, content }) => ({ role, content })),
+      stream: true,
+      stream_options: { include_usage: true },
+      ...limit,
+      ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+    };
+    return {
+      open: (signal) => client.chat.completions.create(body, { signal }),
+      read: (chunk, state) => {
+        if (chunk.usage) {
+          state.inputTokens = chunk.usage.prompt_tokens;
+          state.outputTokens = chunk.usage.completion_tokens;
+        }
+        const choice = chunk.choices[0];
+        if (choice?.finish_reason) state.finishReason = choice.finish_reason === 'length' ? 'length' : 'stop';
+        return choice?.delta?.content ?? undefined;
+      },
+      toFailure: (error) => {
+        if (!(error instanceof APIError)) return undefined;
+        const { status, headers, type, message } = error as APIError;
+        return { status, headers, errorType: type ?? undefined, message, timedOut: error instanceof APIConnectionTimeoutError };
+      },
+    };
+  });
 };
