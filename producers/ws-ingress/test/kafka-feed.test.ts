@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { documentKey, TOPICS } from '@rivulet/schemas';
-import { createService, createTopicSandbox, testEnvironment, type Service } from '@rivulet/service';
+import { createService, type Service } from '@rivulet/service';
+import { createTopicSandbox, testEnvironment, uniqueName, waitFor } from '@rivulet/testing';
 import { createFeed } from '../src/feeds/kafka-feed.js';
-import { uniqueName, waitFor } from './support/environment.js';
 
 let sandbox: Awaited<ReturnType<typeof createTopicSandbox>>;
 let service: Service;
@@ -12,7 +12,7 @@ let service: Service;
 before(async () => {
   sandbox = await createTopicSandbox({ partitions: 2 });
   service = createService('feed-test', {
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', KAFKA_BROKERS: testEnvironment.brokers.split(','), KAFKA_CLIENT_ID: uniqueName('feed-test'),
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', KAFKA_BROKERS: testEnvironment.brokers, KAFKA_CLIENT_ID: uniqueName('feed-test'),
     KAFKA_TOPIC_PREFIX: sandbox.prefix, SCHEMA_REGISTRY_URL: testEnvironment.registryUrl, OPS_HOST: '127.0.0.1', OPS_PORT: 0,
   }, { exit: () => undefined });
 });

@@ -10,7 +10,7 @@ import { toIngressError } from '../src/errors.js';
 import { sendError, sendJson } from '../src/http/http-io.js';
 import { createRouteGuard, decodedPathParameter, type RouteHandler } from '../src/http/route-guard.js';
 import { createRateLimiter, createRateLimiterRedis, redisRateLimitStore } from '../src/limits/index.js';
-import { uniqueName } from './support/environment.js';
+import { uniqueName } from '@rivulet/testing';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `${uniqueName('guard-test')}:`;
