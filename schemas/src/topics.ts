@@ -54,15 +54,12 @@ const DAY_MS = 24 * HOUR_MS;
 /** How long a tombstone stays in a compacted topic: a consumer offline for less still sees the delete. */
 export const TOMBSTONE_RETENTION_MS = 7 * DAY_MS;
 
-/** A `delete` topic of the default partitions whose records expire after `retentionMs`. */
-const expiring = (retentionMs: number) => ({ partitions: DEFAULT_PARTITIONS, cleanupPolicy: 'delete', retentionMs }) as const;
-/** A `compact` topic of the default partitions: kept until superseded. */
-const compacted = { partitions: DEFAULT_PARTITIONS, cleanupPolicy: 'compact', retentionMs: null } as const;
-
 export const TOPIC_SPECS = [
   {
     name: TOPICS.chatRequests,
-    ...expiring(3 * DAY_MS),
+    partitions: DEFAULT_PARTITIONS,
+    cleanupPolicy: 'delete',
+    retentionMs: 3 * DAY_MS,
     key: 'conversationId',
     eventTypes: ['chat-request-received'],
     producers: ['ws-ingress'],
@@ -71,7 +68,9 @@ export const TOPIC_SPECS = [
   },
   {
     name: TOPICS.queriesEmbedded,
-    ...expiring(1 * DAY_MS),
+    partitions: DEFAULT_PARTITIONS,
+    cleanupPolicy: 'delete',
+    retentionMs: 1 * DAY_MS,
     key: 'conversationId',
     eventTypes: ['query-embedded'],
     producers: ['embedding'],
@@ -80,7 +79,9 @@ export const TOPIC_SPECS = [
   },
   {
     name: TOPICS.contextsRetrieved,
-    ...expiring(1 * DAY_MS),
+    partitions: DEFAULT_PARTITIONS,
+    cleanupPolicy: 'delete',
+    retentionMs: 1 * DAY_MS,
     key: 'conversationId',
     eventTypes: ['context-retrieved'],
     producers: ['retrieval'],
@@ -89,7 +90,9 @@ export const TOPIC_SPECS = [
   },
   {
     name: TOPICS.replies,
-    ...expiring(3 * DAY_MS),
+    partitions: DEFAULT_PARTITIONS,
+    cleanupPolicy: 'delete',
+    retentionMs: 3 * DAY_MS,
     key: 'requestId',
     eventTypes: ['reply-delta', 'reply-end'],
     producers: ['generation', 'retrieval'],
@@ -98,7 +101,9 @@ export const TOPIC_SPECS = [
   },
   {
     name: TOPICS.messagesPersisted,
-    ...expiring(7 * DAY_MS),
+    partitions: DEFAULT_PARTITIONS,
+    cleanupPolicy: 'delete',
+    retentionMs: 7 * DAY_MS,
     key: 'conversationId',
     eventTypes: ['message-persisted'],
     producers: ['persistence'],
@@ -107,7 +112,9 @@ export const TOPIC_SPECS = [
   },
   {
     name: TOPICS.documents,
-    ...compacted,
+    partitions: DEFAULT_PARTITIONS,
+    cleanupPolicy: 'compact',
+    retentionMs: null,
     key: '<tenantId>/<collection>/<documentId>',
     eventTypes: ['document-received'],
     producers: ['ws-ingress'],
@@ -116,7 +123,9 @@ export const TOPIC_SPECS = [
   },
   {
     name: TOPICS.chunks,
-    ...compacted,
+    partitions: DEFAULT_PARTITIONS,
+    cleanupPolicy: 'compact',
+    retentionMs: null,
     key: '<tenantId>/<collection>/<documentId>/<index>',
     eventTypes: ['chunk-created'],
     producers: ['chunking', 'cli (rivulet erase: tombstones)'],
@@ -125,7 +134,9 @@ export const TOPIC_SPECS = [
   },
   {
     name: TOPICS.chunksEmbedded,
-    ...compacted,
+    partitions: DEFAULT_PARTITIONS,
+    cleanupPolicy: 'compact',
+    retentionMs: null,
     key: '<tenantId>/<collection>/<documentId>/<index>',
     eventTypes: ['chunk-embedded'],
     producers: ['embedding', 'cli (rivulet erase: tombstones)'],
@@ -134,7 +145,9 @@ export const TOPIC_SPECS = [
   },
   {
     name: TOPICS.documentsIndexed,
-    ...compacted,
+    partitions: DEFAULT_PARTITIONS,
+    cleanupPolicy: 'compact',
+    retentionMs: null,
     key: '<tenantId>/<collection>/<documentId>',
     eventTypes: ['document-indexed'],
     producers: ['chunking', 'indexing'],
@@ -143,7 +156,9 @@ export const TOPIC_SPECS = [
   },
   {
     name: TOPICS.usage,
-    ...expiring(30 * DAY_MS),
+    partitions: DEFAULT_PARTITIONS,
+    cleanupPolicy: 'delete',
+    retentionMs: 30 * DAY_MS,
     key: 'tenantId',
     eventTypes: ['usage-recorded'],
     producers: ['generation'],
@@ -152,7 +167,9 @@ export const TOPIC_SPECS = [
   },
   {
     name: TOPICS.deadLetter,
-    ...expiring(14 * DAY_MS),
+    partitions: DEFAULT_PARTITIONS,
+    cleanupPolicy: 'delete',
+    retentionMs: 14 * DAY_MS,
     key: 'the original message\'s key, unchanged',
     eventTypes: ['event-dead-lettered'],
     producers: ['every consumer (the @rivulet/kafka runtime)'],
