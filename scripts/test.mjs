@@ -37,9 +37,27 @@ const run = (label, command, args, { onLine } = {}) =>
 const totals = { tests: 0, pass: 0, fail: 0, skipped: 0, cancelled: 0, todo: 0 };
 // node:test closing lines, TAP ("# pass 3") or spec ("ℹ pass 3"), possibly behind turbo's prefix.
 const summary = /(?:^|\s)(?:#|ℹ) (tests|pass|fail|skipped|cancelled|todo) (\d+)\s*$/;
+// Failed tests, repeated at the end so a truncated log still names them: "not ok N - name" and
+// the first `error:` line of its YAML block, behind turbo's "<workspace>:test: " prefix.
+const failures = [];
+const notOk = /^(?:(\S+):test: )?(?:\s*)not ok \d+ - (.*)$/;
+const errorLine = /^(?:\S+:test: )?\s+error: (.*)$/;
+let awaitingError = 0;
 const count = (line) => {
   const match = summary.exec(line);
   if (match) totals[match[1]] += Number(match[2]);
+  const failed = notOk.exec(line);
+  if (failed) {
+    failures.push({ workspace: failed[1] ?? '', name: failed[2], error: '' });
+    awaitingError = 12;
+  } else if (awaitingError > 0) {
+    awaitingError -= 1;
+    const error = errorLine.exec(line);
+    if (error) {
+      failures.at(-1).error = error[1].slice(0, 300);
+      awaitingError = 0;
+    }
+  }
 };
 
 /** A step that installs Debian `packages` unless the shell test `present` passes (sudo when not root; waits for apt's lock). */
@@ -72,6 +90,10 @@ if (ok) {
 }
 
 console.log(`\nTotal time ${seconds(started)}.`);
+if (failures.length > 0) {
+  console.log('Failed tests:');
+  for (const { workspace, name, error } of failures) console.log(`- ${workspace} ${name}${error ? `: ${error}` : ''}`);
+}
 const failed = totals.fail + totals.cancelled + (ok ? 0 : totals.fail + totals.cancelled === 0 ? 1 : 0);
 if (totals.tests === 0) console.log('No test ran.');
 console.log(`${totals.pass} passed, ${failed} failed, ${totals.skipped} skipped`);

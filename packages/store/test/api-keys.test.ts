@@ -2,18 +2,14 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import {
-  API_KEY_REVOKED_CHANNEL, createApiKey, createPool, findApiKeyByHash, hashApiKey, listApiKeys, migrate, revokeApiKey, revokeApiKeyEverywhere, StoreError,
+  API_KEY_REVOKED_CHANNEL, createApiKey, findApiKeyByHash, hashApiKey, listApiKeys, revokeApiKey, revokeApiKeyEverywhere, StoreError,
 } from '../src/index.js';
+import { testSchema } from '../src/testing.js';
 
-const databaseUrl = process.env.DATABASE_URL ?? 'postgres://rivulet:rivulet@127.0.0.1:5432/rivulet';
-const schema = `api_keys_test_${randomBytes(4).toString('hex')}`;
-const pool = createPool({ databaseUrl, schema, max: 4 });
+const { pool, setUp, tearDown } = testSchema({ prefix: 'api_keys_test', max: 4 });
 
-before(() => migrate({ databaseUrl, schema }));
-after(async () => {
-  await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await pool.end();
-});
+before(setUp);
+after(tearDown);
 
 const tenant = (): string => `tenant-${randomBytes(4).toString('hex')}`;
 

@@ -2,19 +2,15 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import {
-  conversationExists, createConversation, createPool, insertAssistantMessage, insertUserMessage, listConversations, listMessages, loadHistory, migrate,
+  conversationExists, createConversation, insertAssistantMessage, insertUserMessage, listConversations, listMessages, loadHistory,
   StoreError, titleFromQuestion, userMessageId, withAllTenants, type AssistantMessageInput, type UserMessageInput,
 } from '../src/index.js';
+import { testSchema } from '../src/testing.js';
 
-const databaseUrl = process.env.DATABASE_URL ?? 'postgres://rivulet:rivulet@127.0.0.1:5432/rivulet';
-const schema = `conversations_test_${randomBytes(4).toString('hex')}`;
-const pool = createPool({ databaseUrl, schema, max: 8 });
+const { pool, setUp, tearDown } = testSchema({ prefix: 'conversations_test', max: 8 });
 
-before(() => migrate({ databaseUrl, schema }));
-after(async () => {
-  await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await pool.end();
-});
+before(setUp);
+after(tearDown);
 
 const tenant = (): string => `tenant-${randomBytes(4).toString('hex')}`;
 const T0 = Date.parse('2025-01-01T10:00:00.000Z');

@@ -1,12 +1,10 @@
 // failDocumentVersion and failStaleDocuments on the real PostgreSQL, in a schema of their own.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { createPool, failDocumentVersion, failStaleDocuments, migrate, withAllTenants, type FailedDocument } from '../src/index.js';
+import { failDocumentVersion, failStaleDocuments, withAllTenants, type FailedDocument } from '../src/index.js';
+import { testSchema } from '../src/testing.js';
 
-const databaseUrl = process.env.DATABASE_URL ?? 'postgres://rivulet:rivulet@127.0.0.1:5432/rivulet';
-const schema = `document_status_test_${randomBytes(4).toString('hex')}`;
-const pool = createPool({ databaseUrl, schema, max: 6 });
+const { pool, setUp, tearDown } = testSchema({ prefix: 'document_status_test', max: 6 });
 const MINUTE = 60_000;
 const failure = { code: 'processing_failed', message: 'chunk 2 of 3 could not be embedded' };
 const timeout = { code: 'processing_timeout', message: 'not finished within 30m' };
@@ -22,11 +20,8 @@ const row = async (tenantId: string, documentId: string) => (await withAllTenant
 
 const reference = (tenantId: string, documentId: string) => ({ tenantId, collection: 'default', documentId });
 
-before(() => migrate({ databaseUrl, schema }));
-after(async () => {
-  await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await pool.end();
-});
+before(setUp);
+after(tearDown);
 
 test('failDocumentVersion fails the processing version with its reason, and says so again for a redelivery', async () => {
   await insert('t1', 'doc', 'v1', 'processing');

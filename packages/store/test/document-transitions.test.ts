@@ -1,16 +1,14 @@
 // The pipeline's document status transitions (document-status.ts) on the real PostgreSQL, in a
 // schema of their own: each moves the latest version only, from the states its guard names.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import {
-  adoptDocumentVersion, completeDocumentVersion, createPool, markDocumentDeleted, markVersionAccepted, markVersionProcessing, migrate,
+  adoptDocumentVersion, completeDocumentVersion, markDocumentDeleted, markVersionAccepted, markVersionProcessing,
   recordPendingVersion, rejectDocumentVersion, withTenant, type DocumentRef, type PendingDocumentVersion, type PoolClient,
 } from '../src/index.js';
+import { testSchema } from '../src/testing.js';
 
-const databaseUrl = process.env.DATABASE_URL ?? 'postgres://rivulet:rivulet@127.0.0.1:5432/rivulet';
-const schema = `document_transitions_test_${randomBytes(4).toString('hex')}`;
-const pool = createPool({ databaseUrl, schema, max: 4 });
+const { pool, setUp, tearDown } = testSchema({ prefix: 'document_transitions_test', max: 4 });
 
 const reference = (documentId: string): DocumentRef => ({ tenantId: 'tenant-a', collection: 'default', documentId });
 const pending = (documentId: string, version: string, pendingMessage = `not queued: request of ${version}`): PendingDocumentVersion => ({
@@ -35,11 +33,8 @@ const accepted = async (documentId: string, version: string): Promise<void> => {
   assert.equal(await asTenant((client) => markVersionAccepted(client, pending(documentId, version))), true);
 };
 
-before(() => migrate({ databaseUrl, schema }));
-after(async () => {
-  await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await pool.end();
-});
+before(setUp);
+after(tearDown);
 
 test('a pending version reads failed "not queued" until the request that wrote it accepts it, and only that request', async () => {
   await asTenant((client) => recordPendingVersion(client, pending('doc-1', 'v1')));

@@ -1,13 +1,11 @@
 // The cleanup lock of deleteExpiredConversations on the real PostgreSQL, in a schema of its own
 // (the lock is per schema, so nothing else running on the database takes part).
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { CONVERSATION_CLEANUP_LOCK, createPool, deleteExpiredConversations, migrate, withAllTenants } from '../src/index.js';
+import { CONVERSATION_CLEANUP_LOCK, deleteExpiredConversations, withAllTenants } from '../src/index.js';
+import { testSchema } from '../src/testing.js';
 
-const databaseUrl = process.env.DATABASE_URL ?? 'postgres://rivulet:rivulet@127.0.0.1:5432/rivulet';
-const schema = `expiry_test_${randomBytes(4).toString('hex')}`;
-const pool = createPool({ databaseUrl, schema, max: 6 });
+const { pool, setUp, tearDown } = testSchema({ prefix: 'expiry_test', max: 6 });
 const DAY = 86_400_000;
 const olderThan = new Date(Date.now() - 30 * DAY);
 
@@ -40,11 +38,8 @@ const holdLock = async () => {
   };
 };
 
-before(() => migrate({ databaseUrl, schema }));
-after(async () => {
-  await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await pool.end();
-});
+before(setUp);
+after(tearDown);
 
 test('a round finding the lock taken skips and deletes nothing; one that may wait runs once it is free', async () => {
   await seed('held', 3, Date.now() - 40 * DAY);

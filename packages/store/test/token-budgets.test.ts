@@ -2,18 +2,14 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import {
-  createApiKey, createPool, DEFAULT_TENANT_TIER, listTokenBudgets, loadBudgetRules, migrate, removeTokenBudget, setTokenBudget, StoreError,
+  createApiKey, DEFAULT_TENANT_TIER, listTokenBudgets, loadBudgetRules, removeTokenBudget, setTokenBudget, StoreError,
 } from '../src/index.js';
+import { testSchema } from '../src/testing.js';
 
-const databaseUrl = process.env.DATABASE_URL ?? 'postgres://rivulet:rivulet@127.0.0.1:5432/rivulet';
-const schema = `token_budgets_test_${randomBytes(4).toString('hex')}`;
-const pool = createPool({ databaseUrl, schema, max: 4 });
+const { pool, setUp, tearDown } = testSchema({ prefix: 'token_budgets_test', max: 4 });
 
-before(() => migrate({ databaseUrl, schema }));
-after(async () => {
-  await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await pool.end();
-});
+before(setUp);
+after(tearDown);
 
 /** A tenant that exists (created with a key, as `rivulet keys create` does); returns its key id. */
 const tenantWithKey = async (dailyTokenBudget?: number): Promise<{ tenantId: string; apiKeyId: string }> => {
