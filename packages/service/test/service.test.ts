@@ -1,18 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { createService, type ServiceSettings } from '../src/index.js';
-
-const settings = (overrides: Partial<ServiceSettings> = {}): ServiceSettings => ({
-  LOG_LEVEL: 'silent',
-  KAFKA_BROKERS: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
-  KAFKA_CLIENT_ID: 'service-test',
-  KAFKA_TOPIC_PREFIX: `service-${randomBytes(3).toString('hex')}.`,
-  SCHEMA_REGISTRY_URL: process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7',
-  OPS_HOST: '127.0.0.1',
-  OPS_PORT: 0,
-  ...overrides,
-});
+import { createService } from '../src/index.js';
+import { settings } from './support/settings.js';
 
 test('a service serves /health, /ready (Kafka and the registry checked for real) and /metrics, and stops cleanly', async () => {
   const service = createService('service-test', settings(), { exit: () => undefined });

@@ -1,20 +1,9 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import { startTraceCollector } from '@rivulet/observability';
-import { createService, type ServiceSettings } from '../src/index.js';
-
-const settings = (overrides: Partial<ServiceSettings> = {}): ServiceSettings => ({
-  LOG_LEVEL: 'silent',
-  KAFKA_BROKERS: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
-  KAFKA_CLIENT_ID: 'service-test',
-  KAFKA_TOPIC_PREFIX: `service-${randomBytes(3).toString('hex')}.`,
-  SCHEMA_REGISTRY_URL: process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7',
-  OPS_HOST: '127.0.0.1',
-  OPS_PORT: 0,
-  ...overrides,
-});
+import { createService } from '../src/index.js';
+import { settings } from './support/settings.js';
 
 // OpenTelemetry's packages are CommonJS, so what Node loaded of them shows in require's cache.
 const sdkModulesLoaded = (): string[] =>
