@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EmbeddingError, type EmbeddingModel } from '@rivulet/embedding';
-import { BatchingEmbedder, type EmbeddingCache } from '../src/index.js';
+import { BatchingEmbedder } from '../src/index.js';
+import { memoryCache } from './support/memory-cache.js';
 
 /** A deterministic model that records its calls (the port's fake; the real one is tested in @rivulet/embedding). */
 const fakeModel = (maxLength = 1000) => {
@@ -18,16 +19,6 @@ const fakeModel = (maxLength = 1000) => {
     close: () => Promise.resolve(),
   };
   return { model, calls };
-};
-
-const memoryCache = (): EmbeddingCache & { store: Map<string, Float32Array> } => {
-  const store = new Map<string, Float32Array>();
-  return {
-    store,
-    getMany: (keys) => Promise.resolve(keys.map((key) => store.get(key))),
-    setMany: (entries) => Promise.resolve(void entries.forEach(({ key, vector }) => store.set(key, vector))),
-    close: () => Promise.resolve(),
-  };
 };
 
 test('concurrent requests are embedded in full batches: one model call per batch', async () => {

@@ -4,22 +4,13 @@ import { loadConfig } from '@rivulet/config';
 import { cosineSimilarity, EmbeddingError } from '@rivulet/embedding';
 import type { HandlerContext } from '@rivulet/kafka';
 import type { Chunk } from '@rivulet/schemas';
-import { BatchingEmbedder, createEmbeddingHandler, createQueryEmbeddingHandler, embeddingConfigSchema, fitQueryToModel, loadConfiguredModel, type EmbeddingCache } from '../src/index.js';
+import { BatchingEmbedder, createEmbeddingHandler, createQueryEmbeddingHandler, embeddingConfigSchema, fitQueryToModel, loadConfiguredModel } from '../src/index.js';
 import { chatRequest, chatRequestReceived } from './support/requests.js';
+import { memoryCache } from './support/memory-cache.js';
 
 // The real all-MiniLM-L6-v2 that `rivulet infra up` fetched, loaded the way main.ts loads it.
 const model = await loadConfiguredModel(loadConfig(embeddingConfigSchema, { ...process.env, EMBEDDING_PROVIDER: 'onnx' }));
 after(() => model.close());
-
-const memoryCache = (): EmbeddingCache & { store: Map<string, Float32Array> } => {
-  const store = new Map<string, Float32Array>();
-  return {
-    store,
-    getMany: (keys) => Promise.resolve(keys.map((key) => store.get(key))),
-    setMany: (entries) => Promise.resolve(void entries.forEach(({ key, vector }) => store.set(key, vector))),
-    close: () => Promise.resolve(),
-  };
-};
 
 const chunk = (text: string): Chunk => ({
   documentId: 'doc-1', collection: 'default', documentVersion: 'sha256:1', chunkId: 'doc-1:0', index: 0, chunkCount: 1,

@@ -1,18 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { deflateSync } from 'node:zlib';
-import { closeDocumentParsers, DocumentError, parseDocument, type DocumentErrorCode } from '../src/index.js';
+import { closeDocumentParsers, parseDocument } from '../src/index.js';
 import { deflateZeros, encodeLzw, makePdf, makeRawPdf } from './helpers/files.js';
+import { refusal } from './helpers/refusal.js';
 
 after(() => closeDocumentParsers());
-
-const refusal = (code: DocumentErrorCode, pattern?: RegExp) => (error: unknown): boolean => {
-  assert.ok(error instanceof DocumentError, `expected a DocumentError, got ${String(error)}`);
-  assert.equal(error.code, code, error.message);
-  assert.equal(error.retriable, false);
-  if (pattern) assert.match(error.message, pattern);
-  return true;
-};
 
 const twoPages = [
   ['Kafka carries every event.', 'Consumers commit offsets after work.'],

@@ -2,18 +2,11 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { closeDocumentParsers, DocumentError, parseDocument, type DocumentErrorCode } from '../src/index.js';
+import { closeDocumentParsers, DocumentError, parseDocument } from '../src/index.js';
 import { makePdf, makeZip } from './helpers/files.js';
+import { refusal } from './helpers/refusal.js';
 
 after(() => closeDocumentParsers());
-
-const refusal = (code: DocumentErrorCode, pattern?: RegExp) => (error: unknown): boolean => {
-  assert.ok(error instanceof DocumentError, `expected a DocumentError, got ${String(error)}`);
-  assert.equal(error.code, code, error.message);
-  assert.equal(error.retriable, false);
-  if (pattern) assert.match(error.message, pattern);
-  return true;
-};
 
 test('plain text: BOM and CRLF removed, NFC, hash of the extracted text, same bytes same result', async () => {
   const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('Cafe\u0301 au lait.  \r\nSecond line.\r\n\r\n\r\n\r\nThird paragraph.\r\n')]);
