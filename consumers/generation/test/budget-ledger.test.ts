@@ -1,23 +1,11 @@
 // The Redis ledger on a real Redis: reserve-then-settle, idempotency, expiry, periods, all-or-nothing.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, test } from 'node:test';
-import type { Redis } from 'ioredis';
+import { test } from 'node:test';
 import { waitFor } from '@rivulet/testing';
 import { BudgetError, counterKeys, createBudgetRedis, createRedisBudgetLedger, reservationKey, type BudgetCounter } from '../src/budget/index.js';
-import { closedPort, connectRedis, counter, keysUnder, removeKeys, uniquePrefix } from './support/budget-redis.js';
+import { closedPort, counter, keysUnder, uniquePrefix, useBudgetRedis } from './support/budget-redis.js';
 
-let redis: Redis;
-const prefixes: string[] = [];
-
-before(async () => {
-  redis = await connectRedis();
-});
-afterEach(async () => {
-  for (const prefix of prefixes.splice(0)) await removeKeys(redis, prefix);
-});
-after(() => {
-  redis.disconnect();
-});
+const { redis, prefixes } = useBudgetRedis();
 
 /** A ledger on a prefix of its own, with a clock the test may move. */
 const ledgerWithClock = (start = Date.now()) => {

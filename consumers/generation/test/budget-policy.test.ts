@@ -1,25 +1,13 @@
 // The budget policy: which counters a request gets, budget_exceeded before any provider, Redis down.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, test } from 'node:test';
-import type { Redis } from 'ioredis';
+import { test } from 'node:test';
 import type { BudgetRules } from '@rivulet/store';
 import {
   BudgetError, budgetCounters, createBudgetPolicy, createBudgetRedis, createRedisBudgetLedger, createRedisClock, periodWindow, type BudgetLedger, type BudgetRequest,
 } from '../src/budget/index.js';
-import { closedPort, connectRedis, removeKeys, uniquePrefix } from './support/budget-redis.js';
+import { closedPort, uniquePrefix, useBudgetRedis } from './support/budget-redis.js';
 
-let redis: Redis;
-const prefixes: string[] = [];
-
-before(async () => {
-  redis = await connectRedis();
-});
-afterEach(async () => {
-  for (const prefix of prefixes.splice(0)) await removeKeys(redis, prefix);
-});
-after(() => {
-  redis.disconnect();
-});
+const { redis, prefixes } = useBudgetRedis();
 
 // A fixed calendar date: the ledger sends Redis key lifetimes as durations from its own clock and
 // holds expire on Redis's TIME, so the test's clock may stand on any date, past or future.

@@ -2,3 +2,4 @@
 export { uniqueName, waitFor, type WaitOptions } from './wait.js';
 export { testEnvironment } from './environment.js';
 export { createTopicSandbox, type Received, type TopicSandbox } from './topic-sandbox.js';
+export { seededRandom } from './random.js';

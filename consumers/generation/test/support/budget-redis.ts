@@ -1,6 +1,7 @@
 // Shared by the budget tests: real Redis, a key prefix of each test's own, removed afterwards.
 import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
+import { after, afterEach, before } from 'node:test';
 import type { Redis } from 'ioredis';
 import { createBudgetRedis, type BudgetCounter } from '../../src/budget/index.js';
 
@@ -32,6 +33,21 @@ export const removeKeys = async (redis: Redis, prefix: string): Promise<void> =>
   if (keys.length > 0) await redis.del(...keys);
 };
 
+/**
+ * One connection for a test file (connected before its tests, closed after them) and a list the
+ * tests push their key prefixes to; each test's keys are removed after it.
+ */
+export const useBudgetRedis = (): { redis: Redis; prefixes: string[] } => {
+  const redis = createBudgetRedis(REDIS_URL, { commandTimeoutMs: 2000 });
+  const prefixes: string[] = [];
+  before(() => redis.connect());
+  afterEach(async () => {
+    for (const prefix of prefixes.splice(0)) await removeKeys(redis, prefix);
+  });
+  after(() => redis.disconnect());
+  return { redis, prefixes };
+};
+
 /** A counter whose period ends in an hour unless told otherwise. */
 export const counter = (scope: string, limit: number, overrides: Partial<BudgetCounter> = {}): BudgetCounter => ({
   scope, limit, periodKey: '2026-11-26', expiresAt: Date.now() + 60 * 60 * 1000, ...overrides,
@@ -46,15 +62,5 @@ export const closedPort = async (): Promise<number> => {
   return port;
 };
 
-/** A small seeded generator (mulberry32): the same seed, the same run. */
-export const seededRandom = (seed: number): (() => number) => {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-};
+export { seededRandom } from '@rivulet/testing';
 

@@ -7,17 +7,8 @@ export const databaseUrl = process.env.DATABASE_URL ?? 'postgres://rivulet:rivul
 
 export const MODEL = { modelId: 'test-model', modelVersion: 'v1', dimension: 384 } as const;
 
-/** A deterministic pseudo-random source (mulberry32), so every run sees the same vectors. */
-export const randomSource = (seed: number): (() => number) => {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-};
+/** A deterministic pseudo-random source, so every run sees the same vectors. */
+export { seededRandom as randomSource } from '@rivulet/testing';
 
 export const normalize = (vector: readonly number[]): number[] => {
   const norm = Math.hypot(...vector);
